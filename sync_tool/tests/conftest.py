@@ -1,0 +1,62 @@
+"""Fixtures shared by the unit and sync tiers: one real PostgreSQL per session, a fresh database per test.
+
+Each test gets its own database cloned from a template that already holds the schema, which costs
+milliseconds instead of re-running the DDL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+import psycopg2
+import pytest
+from devstats_sync import schema
+from devstats_sync.embedded_postgres import EmbeddedPostgres
+
+TEMPLATE_DB = "devstats_template"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[EmbeddedPostgres]:
+    with EmbeddedPostgres() as server:
+        conn = psycopg2.connect(server.dsn())
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"create database {TEMPLATE_DB}")
+        conn.close()
+        conn = psycopg2.connect(server.dsn(TEMPLATE_DB))
+        schema.ensure_schema(conn)
+        conn.close()
+        yield server
+
+
+@pytest.fixture
+def make_database(pg_server: EmbeddedPostgres) -> Iterator[Callable[..., str]]:
+    """Factory: ``make_database()`` returns the DSN of a new database with the schema (or empty)."""
+    created: list[str] = []
+
+    def make(with_schema: bool = True, name: str | None = None) -> str:
+        dbname = name or f"test_{next(_counter)}"
+        conn = psycopg2.connect(pg_server.dsn())
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            template = TEMPLATE_DB if with_schema else "template0"
+            cur.execute(f"create database {dbname} template {template}")
+        conn.close()
+        created.append(dbname)
+        return pg_server.dsn(dbname)
+
+    yield make
+    conn = psycopg2.connect(pg_server.dsn())
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for dbname in created:
+            cur.execute(f"drop database if exists {dbname} with (force)")
+    conn.close()
+
+
+@pytest.fixture
+def db_dsn(make_database: Callable[..., str]) -> str:
+    return make_database()
