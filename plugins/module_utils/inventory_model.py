@@ -1,0 +1,847 @@
+# -*- coding: utf-8 -*-
+# Copyright: devstats.platform developers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The inventory model of docs/inventory.md: every rule preflight enforces, and the defaults it fills in.
+
+Pure Python (standard library only) so that any plugin or test can use it. ``validate_inventory`` takes
+the raw variables of every foundation and of the platform, collects every problem instead of stopping
+at the first, and returns the normalized model: each foundation and project with its defaults filled in.
+The single-value checks (``*_problem`` functions) return a message saying what is wrong and what is
+allowed, or None when the value is fine; they are public so that other plugins reuse the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import difflib
+import functools
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+FOUNDATIONS_GROUP = "devstats_foundations"
+FOUNDATION_NAME_MAX = 30
+PROJECT_NAME_MAX = 39
+# GH Archive's first hour: nothing earlier can be ingested.
+GH_ARCHIVE_START = datetime.datetime(2011, 2, 12, tzinfo=datetime.timezone.utc)
+DEFAULT_TIMEZONE = "Etc/UTC"
+TARGETS = ("none", "baremetal", "eks", "kubeconfig")
+# Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (its logs).
+RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
+
+FOUNDATION_VARS = ("devstats_domain", "devstats_namespace", "devstats_projects", "devstats_prune")
+PROJECT_FIELDS = (
+    "name",
+    "title",
+    "db",
+    "orgs",
+    "repos",
+    "regexp",
+    "exclude_repos",
+    "start_date",
+    "main_repo",
+    "schedule",
+    "timezone",
+    "disk_size",
+    "files_skip_pattern",
+    "archived",
+    "disabled",
+)
+PLATFORM_VARS = (
+    "platform_target",
+    "platform_kubeconfig",
+    "platform_eks_region",
+    "platform_eks_cluster_name",
+    "platform_eks_node_groups",
+    "platform_render_dir",
+    "platform_letsencrypt_email",
+)
+NODE_GROUP_FIELDS = ("name", "instance_type", "min_size", "max_size", "desired_size")
+# The groups a bare-metal cluster is built from: kubeadm initialises the first control-plane host.
+BAREMETAL_GROUPS = ("kube_control_plane", "kube_nodes")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$")
+_PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
+_GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
+_GITHUB_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_START_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ([0-9]{2}))?$")
+_QUANTITY = re.compile(
+    r"^(?P<sign>[+-]?)(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?P<suffix>[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+)
+_AWS_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}$")
+_EKS_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+_EKS_NODE_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+_EC2_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+@dataclass(frozen=True)
+class _CronField:
+    name: str
+    low: int
+    high: int
+    names: Mapping[str, int]
+    allows_question_mark: bool
+
+
+# The fields of Kubernetes CronJob schedules (the robfig/cron standard parser): no seconds, no macros.
+_CRON_FIELDS = (
+    _CronField("minute", 0, 59, {}, False),
+    _CronField("hour", 0, 23, {}, False),
+    _CronField("day of month", 1, 31, {}, True),
+    _CronField("month", 1, 12, {name: i + 1 for i, name in enumerate(_MONTHS)}, False),
+    _CronField("day of week", 0, 6, {name: i for i, name in enumerate(_WEEKDAYS)}, True),
+)
+_CRON_NUMBER = re.compile(r"^[0-9]+$")
+
+
+def show(value: Any) -> str:
+    """Render a value as it would appear in YAML, short enough for one error line."""
+    if isinstance(value, str):
+        text = "'" + str(value) + "'"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = "null"
+    elif isinstance(value, (int, float)):
+        text = str(value)
+    else:
+        try:
+            text = json.dumps(value, default=str, sort_keys=True)
+        except (TypeError, ValueError):
+            text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# Checked in order: bool before int (a bool is an int); dates come from unquoted YAML dates.
+_TYPE_NAMES: Sequence = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a float"),
+    (str, "a string"),
+    (type(None), "null"),
+    (Mapping, "a mapping"),
+    ((list, tuple), "a list"),
+    (datetime.date, "a date"),
+)
+
+
+def type_name(value: Any) -> str:
+    """The YAML name of a value's type, for messages."""
+    for types, name in _TYPE_NAMES:
+        if isinstance(value, types):
+            return name
+    return "a " + type(value).__name__
+
+
+def _not_a(value: Any, expected: str) -> str:
+    return f"{show(value)} is {type_name(value)}, not {expected}"
+
+
+def string_problem(value: Any) -> Optional[str]:
+    """A non-empty string."""
+    if not isinstance(value, str):
+        return _not_a(value, "a string")
+    if not value.strip():
+        return "is empty; expected a non-empty string"
+    return None
+
+
+def bool_problem(value: Any) -> Optional[str]:
+    """A YAML boolean (true/false), not a string or number that looks like one."""
+    if not isinstance(value, bool):
+        return _not_a(value, "a boolean; expected true or false")
+    return None
+
+
+def dns_label_problem(value: Any, max_length: int = 63) -> Optional[str]:
+    """A DNS-1123 label (Kubernetes object names, namespaces) of at most max_length characters."""
+    if not isinstance(value, str):
+        return _not_a(value, f"a DNS-1123 label (at most {max_length} characters)")
+    if not _DNS_LABEL.match(value):
+        return (
+            f"{show(value)} is not a DNS-1123 label; expected lowercase letters, digits and '-', "
+            f"starting and ending with a letter or digit, at most {max_length} characters"
+        )
+    if len(value) > max_length:
+        return f"{show(value)} is {len(value)} characters long; expected at most {max_length}"
+    return None
+
+
+def dns_name_problem(value: Any) -> Optional[str]:
+    """A DNS name (DNS-1123 subdomain): dot-separated labels, each at most 63 characters, 253 in all."""
+    if not isinstance(value, str):
+        return _not_a(value, "a DNS name")
+    expected = "expected a DNS name of lowercase labels separated by dots, e.g. devstats.example.org"
+    if len(value) > 253:
+        return f"{show(value)} is {len(value)} characters long; {expected}, at most 253 characters"
+    for label in value.split("."):
+        if not _DNS_LABEL.match(label) or len(label) > 63:
+            return f"{show(value)} is not a DNS name (label {show(label)}); {expected}, labels of at most 63"
+    return None
+
+
+def postgres_identifier_problem(value: Any) -> Optional[str]:
+    """A database name that needs no quoting in SQL and is not one PostgreSQL or DevStats reserves."""
+    if not isinstance(value, str):
+        return _not_a(value, "a PostgreSQL identifier")
+    if not _PG_IDENTIFIER.match(value):
+        return (
+            f"{show(value)} is not a PostgreSQL identifier; expected lowercase letters, digits and '_', "
+            "not starting with a digit, at most 63 characters"
+        )
+    if value in RESERVED_DATABASES:
+        return f"{show(value)} is reserved; expected a name other than {', '.join(RESERVED_DATABASES)}"
+    return None
+
+
+def github_login_problem(value: Any) -> Optional[str]:
+    """A GitHub user or organization login."""
+    if not isinstance(value, str):
+        return _not_a(value, "a GitHub login")
+    if not _GITHUB_LOGIN.match(value):
+        return (
+            f"{show(value)} is not a GitHub login; expected letters, digits and single '-' "
+            "(not first or last), at most 39 characters"
+        )
+    return None
+
+
+def github_repo_problem(value: Any) -> Optional[str]:
+    """A repository as owner/name."""
+    if not isinstance(value, str):
+        return _not_a(value, "a repository 'owner/name'")
+    owner, slash, name = value.partition("/")
+    if (
+        not slash
+        or not _GITHUB_LOGIN.match(owner)
+        or not _GITHUB_REPO_NAME.match(name)
+        or name in (".", "..")
+    ):
+        return (
+            f"{show(value)} is not a repository; expected 'owner/name' with a GitHub login as owner and "
+            "a name of letters, digits, '.', '-' and '_' (at most 100 characters)"
+        )
+    return None
+
+
+def regexp_problem(value: Any) -> Optional[str]:
+    """A Python regular expression that compiles."""
+    if not isinstance(value, str):
+        return _not_a(value, "a regular expression")
+    if not value:
+        return "is empty; expected a Python regular expression"
+    try:
+        re.compile(value)
+    except re.error as err:
+        return f"{show(value)} is not a valid Python regular expression: {err}"
+    return None
+
+
+def _cron_value_problem(text: str, cron_field: _CronField) -> Optional[str]:
+    if _CRON_NUMBER.match(text):
+        number = int(text)
+        if cron_field.low <= number <= cron_field.high:
+            return None
+        return f"{show(text)} is out of range {cron_field.low}-{cron_field.high}"
+    if text.upper() in cron_field.names:
+        return None
+    allowed = f"a number {cron_field.low}-{cron_field.high}"
+    if cron_field.names:
+        allowed += " or a name " + "/".join(cron_field.names)
+    return f"{show(text)} is not {allowed}"
+
+
+def _cron_value(text: str, cron_field: _CronField) -> int:
+    return int(text) if _CRON_NUMBER.match(text) else cron_field.names[text.upper()]
+
+
+def _cron_span_problem(span: str, cron_field: _CronField) -> Optional[str]:
+    bounds = span.split("-")
+    if not span or len(bounds) > 2:
+        return f"{show(span)} is not '*', a value or a range a-b"
+    problem = next((p for p in (_cron_value_problem(bound, cron_field) for bound in bounds) if p), None)
+    if (
+        not problem
+        and len(bounds) == 2
+        and _cron_value(bounds[0], cron_field) > _cron_value(bounds[1], cron_field)
+    ):
+        problem = f"range {show(span)} ends before it starts"
+    return problem
+
+
+def _cron_item_problem(item: str, cron_field: _CronField) -> Optional[str]:
+    span, slash, step = item.partition("/")
+    if slash and (not _CRON_NUMBER.match(step) or int(step) == 0):
+        return f"step {show(step)} in {show(item)} is not a positive integer"
+    if span == "*" or (span == "?" and cron_field.allows_question_mark):
+        return None
+    return _cron_span_problem(span, cron_field)
+
+
+def cron_problem(value: Any) -> Optional[str]:
+    """A Kubernetes CronJob schedule: five fields, each a list of values, ranges and steps."""
+    if not isinstance(value, str):
+        return _not_a(value, "a cron expression")
+    fields = value.split()
+    if len(fields) != len(_CRON_FIELDS):
+        return (
+            f"{show(value)} has {len(fields)} fields; expected a 5-field cron expression "
+            "(minute hour day-of-month month day-of-week), e.g. '20 */2 * * *'"
+        )
+    for text, cron_field in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.split(","):
+            problem = _cron_item_problem(item, cron_field)
+            if problem:
+                return f"{show(value)} is not a valid cron expression: {cron_field.name} {problem}"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _timezones() -> frozenset:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone_problem(value: Any) -> Optional[str]:
+    """An IANA time zone name known to this system's time zone database."""
+    if not isinstance(value, str):
+        return _not_a(value, "a time zone")
+    if value not in _timezones():
+        close = difflib.get_close_matches(value, sorted(_timezones()), n=1)
+        expected = (
+            f"did you mean {show(close[0])}?" if close else "expected e.g. 'Etc/UTC' or 'Europe/Berlin'"
+        )
+        return f"{show(value)} is not an IANA time zone; {expected}"
+    return None
+
+
+def quantity_problem(value: Any) -> Optional[str]:
+    """A Kubernetes resource quantity greater than zero, e.g. 20Gi, 500M, 1.5Ti."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return _not_a(value, "a Kubernetes quantity such as '20Gi'")
+    match = _QUANTITY.match(str(value))
+    if not match:
+        return f"{show(value)} is not a Kubernetes quantity; expected e.g. '20Gi' or '500M'"
+    if match.group("sign") == "-" or decimal.Decimal(match.group("number")) == 0:
+        return f"{show(value)} is not greater than zero; expected a size such as '20Gi'"
+    return None
+
+
+def parse_start_date(value: Any) -> datetime.datetime:
+    """The first hour a start_date names (UTC); ValueError when it is not a date in the model's format."""
+    if isinstance(value, datetime.datetime):
+        raise ValueError(value)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day, tzinfo=datetime.timezone.utc)
+    match = _START_DATE.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(value)
+    year, month, day, hour = (int(part) if part else 0 for part in match.groups())
+    return datetime.datetime(year, month, day, hour, tzinfo=datetime.timezone.utc)
+
+
+def start_date_problem(value: Any, now: datetime.datetime) -> Optional[str]:
+    """A date or date and hour, from GH Archive's first hour up to now."""
+    try:
+        start = parse_start_date(value)
+    except ValueError:
+        return f"{show(value)} is not a date; expected YYYY-MM-DD or 'YYYY-MM-DD HH'"
+    if start < GH_ARCHIVE_START:
+        return f"{show(value)} is before {GH_ARCHIVE_START:%Y-%m-%d}, GH Archive's first hour"
+    if start > now:
+        return f"{show(value)} is in the future (now is {now:%Y-%m-%d %H} UTC)"
+    return None
+
+
+def _normalize_start_date(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _list_problem(value: Any, item_problem: Callable[[Any], Optional[str]], what: str) -> Optional[str]:
+    if not isinstance(value, (list, tuple)):
+        return _not_a(value, f"a list of {what}")
+    bad = [item for item in value if item_problem(item)]
+    if bad:
+        also = f" (also {', '.join(map(show, bad[1:]))})" if len(bad) > 1 else ""
+        return f"{item_problem(bad[0])}{also}"
+    duplicates = sorted({item for item in value if value.count(item) > 1})
+    if duplicates:
+        return f"{', '.join(map(show, duplicates))} listed more than once"
+    return None
+
+
+def _logins_problem(value: Any) -> Optional[str]:
+    return _list_problem(value, github_login_problem, "GitHub logins")
+
+
+def _repos_problem(value: Any) -> Optional[str]:
+    return _list_problem(value, github_repo_problem, "repositories 'owner/name'")
+
+
+def _name_problem(value: Any) -> Optional[str]:
+    return dns_label_problem(value, PROJECT_NAME_MAX)
+
+
+def email_problem(value: Any) -> Optional[str]:
+    """An e-mail address (the ACME account)."""
+    if not isinstance(value, str):
+        return _not_a(value, "an e-mail address")
+    if not _EMAIL.match(value):
+        return f"{show(value)} is not an e-mail address; expected user@example.org"
+    return None
+
+
+class Unresolved:
+    """Stands in for a value whose template failed, so that the other values are still checked."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Unresolved({self.message!r})"
+
+
+@dataclass
+class Report:
+    """Every problem found, each one line naming where it is, the field, the value and what is allowed."""
+
+    errors: list = field(default_factory=list)
+    # (where, field) of values that could not be templated: reported once, nothing more is said of them.
+    unresolved: set = field(default_factory=set)
+
+    def add(self, where: str, field_name: str, problem: str) -> None:
+        """Record one problem of one field."""
+        if (where, field_name) not in self.unresolved:
+            self.errors.append(f"{where}, field '{field_name}': {problem}")
+
+    def check(self, where: str, values: Mapping[str, Any]) -> None:
+        """Reports the values among these that could not be templated and silences their other checks."""
+        for key, value in values.items():
+            if isinstance(value, Unresolved):
+                self.add(where, str(key), f"cannot be templated: {value.message}")
+                self.unresolved.add((where, str(key)))
+
+
+@dataclass
+class Model:
+    """The result of validate_inventory: the problems and the normalized model."""
+
+    errors: list
+    foundations: dict
+    platform: dict
+
+
+# Fields without a default: absent from the normalized project when the inventory leaves them out.
+_OPTIONAL_PROJECT_FIELDS = ("db", "regexp", "main_repo", "schedule", "disk_size", "files_skip_pattern")
+# Checks of the project fields, in the order of PROJECT_FIELDS; start_date needs the clock and is apart.
+_PROJECT_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
+    "name": _name_problem,
+    "title": string_problem,
+    "db": postgres_identifier_problem,
+    "orgs": _logins_problem,
+    "repos": _repos_problem,
+    "regexp": regexp_problem,
+    "exclude_repos": _repos_problem,
+    "main_repo": github_repo_problem,
+    "schedule": cron_problem,
+    "timezone": timezone_problem,
+    "disk_size": quantity_problem,
+    "files_skip_pattern": regexp_problem,
+    "archived": bool_problem,
+    "disabled": bool_problem,
+}
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _unknown_key_problem(key: Any, allowed: Sequence[str], what: str = "field") -> str:
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    hint = f" (did you mean {show(close[0])}?)" if close else ""
+    return f"unknown {what}{hint}; allowed {what}s: {', '.join(sorted(allowed))}"
+
+
+def _project_where(foundation: str, index: int, raw: Any) -> str:
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if isinstance(name, str) and name:
+        return f"foundation '{foundation}', project '{name}' (#{index})"
+    return f"foundation '{foundation}', project #{index}"
+
+
+def _check_project_fields(report: Report, where: str, raw: Mapping[str, Any], now: datetime.datetime) -> None:
+    for key in raw:
+        if key not in PROJECT_FIELDS:
+            report.add(where, str(key), _unknown_key_problem(key, PROJECT_FIELDS))
+    for required in ("name", "start_date"):
+        if required not in raw:
+            report.add(where, required, "is required")
+    checks = dict(_PROJECT_CHECKS, start_date=lambda value: start_date_problem(value, now))
+    for key, check in checks.items():
+        problem = check(raw[key]) if key in raw else None
+        if problem:
+            report.add(where, key, problem)
+    if not any(raw.get(key) for key in ("orgs", "repos", "regexp")):
+        report.add(where, "orgs", "no repositories: expected at least one of 'orgs', 'repos' or 'regexp'")
+
+
+def _check_project(
+    report: Report, where: str, domain: Optional[str], raw: Any, now: datetime.datetime
+) -> Optional[dict]:
+    """Checks one project; returns it with its defaults filled in, or None when it is not a mapping."""
+    if not isinstance(raw, Mapping):
+        report.add(where, "*", _not_a(raw, "a mapping of project fields"))
+        return None
+    report.check(where, raw)
+    _check_project_fields(report, where, raw, now)
+    name = raw.get("name")
+    project = {
+        "name": name,
+        "title": raw.get("title", name),
+        "orgs": _as_list(raw.get("orgs")),
+        "repos": _as_list(raw.get("repos")),
+        "exclude_repos": _as_list(raw.get("exclude_repos")),
+        "timezone": raw.get("timezone", DEFAULT_TIMEZONE),
+        "archived": raw.get("archived", False),
+        "disabled": raw.get("disabled", False),
+    }
+    project.update((key, raw[key]) for key in _OPTIONAL_PROJECT_FIELDS if key in raw)
+    if "start_date" in raw:
+        project["start_date"] = _normalize_start_date(raw["start_date"])
+    if "db" not in raw and isinstance(name, str) and not _name_problem(name):
+        project["db"] = name.replace("-", "_")
+        problem = postgres_identifier_problem(project["db"])
+        if problem:
+            report.add(where, "db", f"the default taken from the name: {problem}; set 'db' explicitly")
+    if isinstance(name, str) and domain is not None:
+        project["host"] = f"{name}.{domain}"
+        if len(project["host"]) > 253:
+            report.add(where, "name", f"host {show(project['host'])} is longer than 253 characters")
+    return project
+
+
+def _check_unique(
+    report: Report, wheres: Sequence[str], field_name: str, values: Sequence[Any], what: str
+) -> None:
+    """Reports every value after its first occurrence, naming the project it repeats."""
+    first_index: dict = {}
+    for index, value in enumerate(values, start=1):
+        if not isinstance(value, str):
+            continue
+        if value in first_index:
+            report.add(
+                wheres[index - 1],
+                field_name,
+                f"{show(value)} is also the {what} of project #{first_index[value]}; {what}s must be unique "
+                "within a foundation",
+            )
+        else:
+            first_index[value] = index
+
+
+def _check_projects(
+    report: Report, name: str, domain: Optional[str], raw: Mapping[str, Any], now: datetime.datetime
+) -> list:
+    where = f"foundation '{name}'"
+    raw_projects = raw.get("devstats_projects")
+    if "devstats_projects" not in raw:
+        report.add(where, "devstats_projects", "is required; expected a list of projects")
+        return []
+    if not isinstance(raw_projects, (list, tuple)):
+        report.add(where, "devstats_projects", _not_a(raw_projects, "a list of projects"))
+        return []
+    if not raw_projects:
+        report.add(where, "devstats_projects", "is empty; expected at least one project")
+        return []
+    wheres = [_project_where(name, index, project) for index, project in enumerate(raw_projects, start=1)]
+    projects = [
+        _check_project(report, project_where, domain, project, now)
+        for project_where, project in zip(wheres, raw_projects, strict=True)
+    ]
+    _check_unique(report, wheres, "name", [p and p["name"] for p in projects], "name")
+    _check_unique(report, wheres, "db", [p and p.get("db") for p in projects], "db")
+    return [project for project in projects if project is not None]
+
+
+def _check_foundation(
+    report: Report, name: str, raw: Mapping[str, Any], platform: Mapping[str, Any], now: datetime.datetime
+) -> dict:
+    where = f"foundation '{name}'"
+    report.check(where, {key: raw[key] for key in FOUNDATION_VARS if key in raw})
+    name_problem = dns_label_problem(name, FOUNDATION_NAME_MAX)
+    if name_problem:
+        report.add(where, "inventory_hostname", name_problem)
+
+    domain = raw.get("devstats_domain")
+    if "devstats_domain" not in raw:
+        report.add(where, "devstats_domain", "is required; expected the foundation's DNS domain")
+        domain = None
+    else:
+        problem = dns_name_problem(domain)
+        if problem:
+            report.add(where, "devstats_domain", problem)
+            domain = None
+
+    namespace = raw.get("devstats_namespace", f"devstats-{name}")
+    if "devstats_namespace" in raw or not name_problem:
+        problem = dns_label_problem(namespace)
+        if problem:
+            report.add(where, "devstats_namespace", problem)
+
+    prune = raw.get("devstats_prune", False)
+    problem = bool_problem(prune)
+    if problem:
+        report.add(where, "devstats_prune", problem)
+
+    # platform_* set on one foundation (host_vars) would make the foundations disagree on the platform.
+    for variable in sorted(key for key in raw if key.startswith("platform_")):
+        if isinstance(raw[variable], Unresolved) or isinstance(platform.get(variable), Unresolved):
+            continue
+        if variable not in platform or raw[variable] != platform[variable]:
+            shown = show(platform[variable]) if variable in platform else "unset"
+            report.add(
+                where,
+                variable,
+                f"{show(raw[variable])} differs from the platform's value ({shown}); "
+                "set platform_* variables only in group_vars/all",
+            )
+
+    foundation = {
+        "name": name,
+        "namespace": namespace,
+        "prune": prune,
+        "projects": _check_projects(report, name, domain, raw, now),
+    }
+    if domain is not None:
+        foundation["domain"] = domain
+    return foundation
+
+
+def _check_across_foundations(report: Report, foundations: Mapping[str, dict]) -> None:
+    """Domains, namespaces and every host served must not be shared by two foundations."""
+    owners: dict = {}
+    for name, foundation in foundations.items():
+        for key, variable in (("domain", "devstats_domain"), ("namespace", "devstats_namespace")):
+            value = foundation.get(key)
+            if not isinstance(value, str):
+                continue
+            owner = owners.setdefault((key, value), name)
+            if owner != name:
+                report.add(
+                    f"foundation '{name}'",
+                    variable,
+                    f"{show(value)} is also the {key} of foundation '{owner}'; "
+                    f"{key}s must be unique across foundations",
+                )
+    # A foundation serves its home page at <domain> and each project at <project>.<domain>, so one
+    # foundation's domain can be another's project host: kubernetes.example.org vs example.org + kubernetes.
+    hosts: dict = {}
+    for name, foundation in foundations.items():
+        if "domain" in foundation:
+            hosts.setdefault(foundation["domain"], (name, None))
+    for name, foundation in foundations.items():
+        for index, project in enumerate(foundation["projects"], start=1):
+            host = project.get("host")
+            owner = hosts.get(host)
+            if owner and owner[0] != name:
+                report.add(
+                    f"foundation '{name}', project '{project['name']}' (#{index})",
+                    "name",
+                    f"host {show(host)} is also the domain (home page) of foundation '{owner[0]}'; "
+                    "hosts must be unique across foundations",
+                )
+
+
+def aws_region_problem(value: Any) -> Optional[str]:
+    """An AWS region name such as eu-west-1."""
+    if isinstance(value, str) and _AWS_REGION.match(value):
+        return None
+    return f"{show(value)} is not an AWS region; expected e.g. 'eu-west-1'"
+
+
+def eks_cluster_name_problem(value: Any) -> Optional[str]:
+    """An EKS cluster name."""
+    if isinstance(value, str) and _EKS_CLUSTER_NAME.match(value):
+        return None
+    return (
+        f"{show(value)} is not an EKS cluster name; expected letters, digits, '-' and '_', "
+        "starting with a letter or digit, at most 100 characters"
+    )
+
+
+def _node_group_name_problem(value: Any) -> Optional[str]:
+    if isinstance(value, str) and _EKS_NODE_GROUP_NAME.match(value):
+        return None
+    return (
+        f"{show(value)} is not a node group name; expected letters, digits, '-' and '_', "
+        "starting with a letter or digit, at most 63 characters"
+    )
+
+
+def _instance_type_problem(value: Any) -> Optional[str]:
+    if isinstance(value, str) and _EC2_INSTANCE_TYPE.match(value):
+        return None
+    return f"{show(value)} is not an EC2 instance type; expected e.g. 'm6i.2xlarge'"
+
+
+def _node_count_problem(value: Any) -> Optional[str]:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"{show(value)} is not a whole number of nodes (0 or more)"
+
+
+_NODE_GROUP_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
+    "name": _node_group_name_problem,
+    "instance_type": _instance_type_problem,
+    "min_size": _node_count_problem,
+    "max_size": _node_count_problem,
+    "desired_size": _node_count_problem,
+}
+
+
+def _check_node_group(report: Report, where: str, group: Mapping[str, Any]) -> None:
+    for key in group:
+        if key not in NODE_GROUP_FIELDS:
+            report.add(where, str(key), _unknown_key_problem(key, NODE_GROUP_FIELDS))
+    bad = set()
+    for key, check in _NODE_GROUP_CHECKS.items():
+        problem = check(group[key]) if key in group else "is required"
+        if problem:
+            report.add(where, key, problem)
+            bad.add(key)
+    if bad & {"min_size", "max_size", "desired_size"}:
+        return
+    low, high, desired = group["min_size"], group["max_size"], group["desired_size"]
+    if high < 1:
+        report.add(where, "max_size", "is 0; expected at least 1 node")
+    elif not low <= desired <= high:
+        report.add(where, "desired_size", f"{desired} is not between min_size {low} and max_size {high}")
+
+
+def _check_node_groups(report: Report, value: Any) -> list:
+    variable = "platform_eks_node_groups"
+    if not isinstance(value, (list, tuple)):
+        report.add("platform", variable, _not_a(value, "a list of node groups"))
+        return []
+    if not value:
+        report.add("platform", variable, "is empty; expected at least one node group")
+    first_index: dict = {}
+    for index, group in enumerate(value, start=1):
+        if not isinstance(group, Mapping):
+            report.add(f"platform, node group #{index}", "*", _not_a(group, "a mapping of node group fields"))
+            continue
+        name = group.get("name")
+        if not isinstance(name, str):
+            _check_node_group(report, f"platform, node group #{index}", group)
+            continue
+        where = f"platform, node group '{name}' (#{index})"
+        _check_node_group(report, where, group)
+        if name in first_index:
+            report.add(where, "name", f"{show(name)} is also the name of node group #{first_index[name]}")
+        first_index.setdefault(name, index)
+    return [dict(group) for group in value if isinstance(group, Mapping)]
+
+
+_PLATFORM_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
+    "platform_kubeconfig": string_problem,
+    "platform_render_dir": string_problem,
+    "platform_letsencrypt_email": email_problem,
+    "platform_eks_region": aws_region_problem,
+    "platform_eks_cluster_name": eks_cluster_name_problem,
+}
+_REQUIRED_PER_TARGET: Mapping[str, Sequence[str]] = {
+    "none": (),
+    "baremetal": ("platform_letsencrypt_email",),
+    "eks": (
+        "platform_eks_region",
+        "platform_eks_cluster_name",
+        "platform_eks_node_groups",
+        "platform_letsencrypt_email",
+    ),
+    "kubeconfig": ("platform_kubeconfig", "platform_letsencrypt_email"),
+}
+
+
+def _check_target(
+    report: Report, raw: Mapping[str, Any], groups: Mapping[str, Sequence[str]]
+) -> Optional[str]:
+    """The target when it is known, after checking the variables and groups it requires."""
+    target = raw.get("platform_target")
+    expected = f"expected one of {', '.join(TARGETS)}"
+    if "platform_target" not in raw:
+        report.add("platform", "platform_target", f"is required; {expected}")
+        return None
+    if not isinstance(target, str) or target not in TARGETS:
+        report.add("platform", "platform_target", f"{show(target)} is not a known target; {expected}")
+        return None
+    for variable in _REQUIRED_PER_TARGET[target]:
+        if variable not in raw:
+            report.add("platform", variable, f"is required with platform_target {show(target)}")
+    if target == "baremetal":
+        for group in BAREMETAL_GROUPS:
+            if not groups.get(group):
+                report.add(
+                    "platform",
+                    "platform_target",
+                    f"'baremetal' needs at least one host in the group '{group}'",
+                )
+    return target
+
+
+def _check_platform(report: Report, raw: Mapping[str, Any], groups: Mapping[str, Sequence[str]]) -> dict:
+    report.check("platform", raw)
+    for key in raw:
+        if key not in PLATFORM_VARS:
+            report.add("platform", str(key), _unknown_key_problem(key, PLATFORM_VARS, "variable"))
+    platform: dict = {}
+    target = _check_target(report, raw, groups)
+    if target:
+        platform["target"] = target
+    for variable, check in _PLATFORM_CHECKS.items():
+        if variable in raw:
+            problem = check(raw[variable])
+            if problem:
+                report.add("platform", variable, problem)
+            platform[variable[len("platform_") :]] = raw[variable]
+    if "platform_eks_node_groups" in raw:
+        platform["eks_node_groups"] = _check_node_groups(report, raw["platform_eks_node_groups"])
+    return platform
+
+
+def validate_inventory(
+    foundations: Mapping[str, Mapping[str, Any]],
+    platform: Mapping[str, Any],
+    groups: Optional[Mapping[str, Sequence[str]]] = None,
+    now: Optional[datetime.datetime] = None,
+) -> Model:
+    """Validates the whole inventory model and fills in its defaults.
+
+    foundations: foundation name -> its variables (the devstats_* of FOUNDATION_VARS, and any platform_*
+    it sees, which must equal the platform's); platform: every platform_* variable defined (unknown ones
+    are errors); groups: the inventory's groups (bare metal needs some); now: the clock start_date is
+    checked against (UTC, default: the current time).
+    """
+    report = Report()
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    groups = groups or {}
+    if not foundations:
+        report.add(
+            f"group '{FOUNDATIONS_GROUP}'",
+            "hosts",
+            "has no hosts; expected one host per foundation (see docs/inventory.md)",
+        )
+    checked = {name: _check_foundation(report, name, raw, platform, now) for name, raw in foundations.items()}
+    _check_across_foundations(report, checked)
+    checked_platform = _check_platform(report, platform, groups)
+    return Model(errors=report.errors, foundations=checked, platform=checked_platform)
