@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -34,10 +33,9 @@ def k8s_with_labels(manifests: list[Any], labels: dict[str, str]) -> list[dict[s
     out = []
     for index, manifest in enumerate(manifests):
         _require(manifest, index)
-        labelled = copy.deepcopy(manifest)
-        existing = labelled["metadata"].get("labels") or {}
-        labelled["metadata"]["labels"] = {**labels, **existing}
-        out.append(labelled)
+        metadata = manifest["metadata"]
+        merged = {**labels, **(metadata.get("labels") or {})}
+        out.append({**manifest, "metadata": {**metadata, "labels": merged}})
     return out
 
 

@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "namespace": None,
     "image_pull_policy": "IfNotPresent",
     "config_map": "devstats-projects",
-    "database_secret": "devstats-db",
+    "database_secret": "devstats-postgres-app",
     "github_secret": "devstats-github",
     "database_host": "devstats-postgres",
     "database_port": 5432,
@@ -105,6 +105,10 @@ def _metadata(name: str, namespace: str, labels: dict[str, str]) -> dict[str, An
     return {"name": name, "namespace": namespace, "labels": dict(labels)}
 
 
+def _secret_env(name: str, secret: str, key: str, *, optional: bool) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": optional}}}
+
+
 def _pod_spec(
     opts: dict[str, Any], project: str, command: str, resources: dict[str, Any], git: bool
 ) -> dict[str, Any]:
@@ -126,17 +130,17 @@ def _pod_spec(
         "imagePullPolicy": opts["image_pull_policy"],
         "command": ["devstats-sync"],
         "args": [command, "--config", f"{CONFIG_DIR}/projects.yaml", "--project", project],
+        # Secret names and keys only: the values live in the cluster (or the vault), never in manifests.
         "env": [
             {"name": "PGHOST", "value": opts["database_host"]},
             {"name": "PGPORT", "value": str(opts["database_port"])},
+            _secret_env("PGUSER", opts["database_secret"], "username", optional=False),
+            _secret_env("PGPASSWORD", opts["database_secret"], "password", optional=False),
+            # Without tokens the tool skips the GitHub API step instead of failing to start.
+            _secret_env("GITHUB_TOKENS", opts["github_secret"], "tokens", optional=True),
             {"name": "HOME", "value": SCRATCH_DIR},
             {"name": "TMPDIR", "value": SCRATCH_DIR},
             {"name": "DEVSTATS_DATA_DIR", "value": DATA_DIR},
-        ],
-        # Secret names only: the values live in the cluster (or the vault), never in these manifests.
-        "envFrom": [
-            {"secretRef": {"name": opts["database_secret"]}},
-            {"secretRef": {"name": opts["github_secret"]}},
         ],
         "resources": copy.deepcopy(resources),
         "securityContext": {

@@ -61,12 +61,15 @@ options:
     default: devstats-projects
   database_secret:
     description:
-      - Name of the Secret with the database credentials (C(PGUSER), C(PGPASSWORD)).
-      - Its keys become the containers' environment.
+      - Name of the Secret with the database credentials, keys C(username) and C(password)
+        (a C(kubernetes.io/basic-auth) Secret such as the patroni role's application-user Secret).
+      - They reach the containers as C(PGUSER) and C(PGPASSWORD).
     type: str
-    default: devstats-db
+    default: devstats-postgres-app
   github_secret:
-    description: Name of the Secret with the GitHub tokens (C(GITHUB_TOKENS)), passed as environment.
+    description:
+      - Name of the Secret with the GitHub tokens, key C(tokens) (comma-separated), as C(GITHUB_TOKENS).
+      - Optional at run time; without it the sync tool skips the GitHub API step.
     type: str
     default: devstats-github
   database_host:
@@ -259,7 +262,7 @@ _ARGUMENT_SPEC = {
         "default": "IfNotPresent",
     },
     "config_map": {"type": "str", "default": "devstats-projects"},
-    "database_secret": {"type": "str", "default": "devstats-db"},
+    "database_secret": {"type": "str", "default": "devstats-postgres-app"},
     "github_secret": {"type": "str", "default": "devstats-github"},
     "database_host": {"type": "str", "default": "devstats-postgres"},
     "database_port": {"type": "int", "default": 5432},
