@@ -267,7 +267,7 @@ def _cron_value(text: str, cron_field: _CronField) -> int:
 
 def _cron_span_problem(span: str, cron_field: _CronField) -> Optional[str]:
     bounds = span.split("-")
-    if not span or len(bounds) > 2:
+    if len(bounds) > 2 or not all(bounds):
         return f"{show(span)} is not '*', a value or a range a-b"
     problem = next((p for p in (_cron_value_problem(bound, cron_field) for bound in bounds) if p), None)
     if (
