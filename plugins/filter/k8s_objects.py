@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from typing import Any
 
+import yaml
 from ansible.errors import AnsibleFilterError
 
 # A file name must be stable across runs and unique within a foundation directory; the component
@@ -95,6 +98,46 @@ def k8s_label_selectors(labels: dict[str, str]) -> list[str]:
     return [f"{key}={value}" for key, value in sorted(labels.items())]
 
 
+class _ManifestDumper(yaml.SafeDumper):
+    """Block style, and multi-line strings (a ConfigMap's files) as literal blocks people can read."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_ManifestDumper.add_representer(str, _represent_str)
+
+
+def k8s_manifest_yaml(manifest: Any) -> str:
+    """The file content of one object: a YAML document, keys sorted, so equal objects give equal bytes."""
+    # Through JSON to plain types: what Kubernetes accepts anyway, and no templating types in the dump.
+    plain = json.loads(json.dumps(manifest))
+    body = yaml.dump(
+        plain, Dumper=_ManifestDumper, default_flow_style=False, sort_keys=True, width=4096, indent=2
+    )
+    return "---\n" + body
+
+
+def k8s_render_pending(labelled: list[dict[str, Any]], directory: str) -> list[dict[str, Any]]:
+    """The files (from k8s_render_files) whose content in `directory` differs from what they should hold.
+
+    Writing only these keeps a repeated render to a handful of reads instead of one write task per object.
+    """
+    pending = []
+    for entry in labelled:
+        content = k8s_manifest_yaml(entry["manifest"])
+        path = os.path.join(directory, entry["file"])
+        try:
+            with open(path, encoding="utf-8") as handle:
+                current = handle.read()
+        except FileNotFoundError:
+            current = None
+        if current != content:
+            pending.append({"file": entry["file"], "kind": entry["manifest"]["kind"], "content": content})
+    return pending
+
+
 class FilterModule:
     """Filters of the k8s_objects role."""
 
@@ -107,4 +150,6 @@ class FilterModule:
             "k8s_kinds": k8s_kinds,
             "k8s_stale": k8s_stale,
             "k8s_label_selectors": k8s_label_selectors,
+            "k8s_manifest_yaml": k8s_manifest_yaml,
+            "k8s_render_pending": k8s_render_pending,
         }
