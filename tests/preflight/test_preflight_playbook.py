@@ -1,0 +1,654 @@
+"""The preflight tier: broken inventories, made from the example inventories, each run through the real
+`ansible-playbook ... --tags preflight`. Every run must fail at the validation task, before any change,
+with a message that names the foundation, the project, the field and the bad value.
+
+The runs are independent, so they are started together from a small thread pool (each is a separate
+ansible-playbook process) and every test then reads its own run's result.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ("local", "baremetal_example", "eks_example", "multi_foundation_example")
+# Two at a time: the machine has two cores and ansible-playbook is CPU-bound while it starts.
+WORKERS = int(os.environ.get("PREFLIGHT_TEST_WORKERS", "2"))
+VALIDATE_TASK = "devstats.platform.preflight : Validate the inventory model"
+
+
+class Inventory:
+    """A copy of an example inventory in a temporary directory, edited through its YAML files."""
+
+    def __init__(self, example: str, directory: Path) -> None:
+        self.path = directory / example
+        shutil.copytree(ROOT / "inventories" / example, self.path)
+
+    def edit(self, relative: str, change: Callable[[Any], Any]) -> None:
+        """Loads one YAML file, lets `change` edit it (or return a replacement) and writes it back."""
+        path = self.path / relative
+        data = yaml.safe_load(path.read_text()) if path.exists() else {}
+        replaced = change(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data if replaced is None else replaced, sort_keys=False))
+
+    def project(self, foundation: str, name: str, /, **fields: Any) -> None:
+        """Sets (or, with None, removes) fields of one project."""
+
+        def change(data: dict) -> None:
+            (project,) = [p for p in data["devstats_projects"] if p["name"] == name]
+            for key, value in fields.items():
+                if value is None:
+                    project.pop(key, None)
+                else:
+                    project[key] = value
+
+        self.edit(f"host_vars/{foundation}.yml", change)
+
+    def foundation(self, foundation: str, /, **variables: Any) -> None:
+        self.edit(f"host_vars/{foundation}.yml", lambda data: data.update(variables))
+
+    def platform(self, **variables: Any) -> None:
+        def change(data: dict) -> None:
+            for key, value in variables.items():
+                if value is None:
+                    data.pop(key, None)
+                else:
+                    data[key] = value
+
+        self.edit("group_vars/all/platform.yml", change)
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    id: str
+    example: str
+    breaks: Callable[[Inventory], None]
+    expected: tuple[str, ...]
+    # True when `expected` lists every problem the run must report, no more.
+    complete: bool = False
+
+
+def rename_foundation(old: str, new: str) -> Callable[[Inventory], None]:
+    def change(inv: Inventory) -> None:
+        inv.edit(
+            "hosts.yml",
+            lambda d: d["devstats_foundations"]["hosts"].update(
+                {new: d["devstats_foundations"]["hosts"].pop(old)}
+            ),
+        )
+        (inv.path / "host_vars" / f"{old}.yml").rename(inv.path / "host_vars" / f"{new}.yml")
+
+    return change
+
+
+def append_project(foundation: str, project: dict) -> Callable[[Inventory], None]:
+    return lambda inv: inv.edit(
+        f"host_vars/{foundation}.yml", lambda d: d["devstats_projects"].append(project)
+    )
+
+
+CNCF_K8S = "foundation 'cncf', project 'kubernetes' (#1), field"
+CASES = [
+    Case(
+        "start_date not a date",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "kubernetes", name="k8s", start_date="2014-13-01"),
+        (
+            "foundation 'cncf', project 'k8s' (#1), field 'start_date': '2014-13-01' is not a date; "
+            "expected YYYY-MM-DD or 'YYYY-MM-DD HH'",
+        ),
+    ),
+    Case(
+        "start_date before GH Archive",
+        "multi_foundation_example",
+        lambda inv: inv.project("cdf", "spinnaker", start_date="2010-12-31"),
+        (
+            "foundation 'cdf', project 'spinnaker' (#3), field 'start_date': '2010-12-31' is before "
+            "2011-02-12",
+        ),
+    ),
+    Case(
+        "start_date in the future",
+        "eks_example",
+        lambda inv: inv.project("cdf", "tekton", start_date="2999-01-01 00"),
+        ("foundation 'cdf', project 'tekton' (#2), field 'start_date': '2999-01-01 00' is in the future",),
+    ),
+    Case(
+        "duplicate project name",
+        "multi_foundation_example",
+        lambda inv: inv.project("graphql", "graphiql", name="graphql", db="graphiql"),
+        (
+            "foundation 'graphql', project 'graphql' (#3), field 'name': 'graphql' is also the name "
+            "of project #1; "
+            "names must be unique within a foundation",
+        ),
+    ),
+    Case(
+        "duplicate db",
+        "multi_foundation_example",
+        lambda inv: inv.project("cdf", "tekton", db="jenkinsx"),
+        ("foundation 'cdf', project 'tekton' (#4), field 'db': 'jenkinsx' is also the db of project #2",),
+    ),
+    Case(
+        "project name not DNS-1123",
+        "local",
+        lambda inv: inv.project("example", "calico", name="Calico"),
+        ("foundation 'example', project 'Calico' (#3), field 'name': 'Calico' is not a DNS-1123 label",),
+    ),
+    Case(
+        "project name too long",
+        "local",
+        lambda inv: inv.project("example", "calico", name="calico-" + "x" * 33, db="calico"),
+        ("field 'name': 'calico-" + "x" * 33 + "' is 40 characters long; expected at most 39",),
+    ),
+    Case(
+        "unknown project field",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "argo", schedule=None, schedul="40 */2 * * *"),
+        (
+            "foundation 'cncf', project 'argo' (#12), field 'schedul': unknown field (did you mean "
+            "'schedule'?); "
+            "allowed fields: archived, db, disabled, disk_size",
+        ),
+    ),
+    Case(
+        "bad cron schedule",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "argo", schedule="40 */2 * * SUN-SAT/0"),
+        (
+            "foundation 'cncf', project 'argo' (#12), field 'schedule': '40 */2 * * SUN-SAT/0' is "
+            "not a valid cron "
+            "expression: day of week step '0'",
+        ),
+    ),
+    Case(
+        "cron with six fields",
+        "baremetal_example",
+        lambda inv: inv.project("cncf", "etcd", schedule="0 0 */2 * * *"),
+        ("foundation 'cncf', project 'etcd' (#3), field 'schedule': '0 0 */2 * * *' has 6 fields",),
+    ),
+    Case(
+        "org not a GitHub login",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "kubernetes", orgs=["kubernetes", "kubernetes_sigs"]),
+        (f"{CNCF_K8S} 'orgs': 'kubernetes_sigs' is not a GitHub login",),
+    ),
+    Case(
+        "repo without owner",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "helm", repos=["helm"]),
+        (
+            "foundation 'cncf', project 'helm' (#10), field 'repos': 'helm' is not a repository; "
+            "expected 'owner/name'",
+        ),
+    ),
+    Case(
+        "orgs as a string",
+        "eks_example",
+        lambda inv: inv.project("cdf", "jenkins", orgs="jenkinsci"),
+        ("foundation 'cdf', project 'jenkins' (#1), field 'orgs': 'jenkinsci' is a string, not a list",),
+    ),
+    Case(
+        "regexp does not compile",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "all", regexp="^(kubernetes|helm/"),
+        (
+            "foundation 'cncf', project 'all' (#15), field 'regexp': '^(kubernetes|helm/' is not a "
+            "valid Python "
+            "regular expression",
+        ),
+    ),
+    Case(
+        "no repositories",
+        "local",
+        lambda inv: inv.project("example", "prometheus", orgs=None),
+        (
+            "foundation 'example', project 'prometheus' (#2), field 'orgs': no repositories: "
+            "expected at least one "
+            "of 'orgs', 'repos' or 'regexp'",
+        ),
+    ),
+    Case(
+        "time zone",
+        "local",
+        lambda inv: inv.project("example", "kubernetes", schedule="0 * * * *", timezone="Europe/Berln"),
+        (
+            "foundation 'example', project 'kubernetes' (#1), field 'timezone': 'Europe/Berln' is "
+            "not an IANA "
+            "time zone; did you mean 'Europe/Berlin'?",
+        ),
+    ),
+    Case(
+        "disk size",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "kubernetes", disk_size="100GB"),
+        (f"{CNCF_K8S} 'disk_size': '100GB' is not a Kubernetes quantity",),
+    ),
+    Case(
+        "flag as a string",
+        "multi_foundation_example",
+        lambda inv: inv.project("cncf", "opentracing", archived="yes"),
+        (
+            "foundation 'cncf', project 'opentracing' (#3), field 'archived': 'yes' is a string, not "
+            "a boolean; "
+            "expected true or false",
+        ),
+    ),
+    Case(
+        "db not a PostgreSQL identifier",
+        "multi_foundation_example",
+        lambda inv: inv.project("graphql", "graphql-js", db="graphql-js"),
+        (
+            "foundation 'graphql', project 'graphql-js' (#2), field 'db': 'graphql-js' is not a "
+            "PostgreSQL identifier",
+        ),
+    ),
+    Case(
+        "same domain in two foundations",
+        "multi_foundation_example",
+        lambda inv: inv.foundation("cdf", devstats_domain="devstats.cncf.io"),
+        (
+            "foundation 'cdf', field 'devstats_domain': 'devstats.cncf.io' is also the domain of "
+            "foundation 'cncf'; "
+            "domains must be unique across foundations",
+        ),
+    ),
+    Case(
+        "same namespace in two foundations",
+        "multi_foundation_example",
+        lambda inv: inv.foundation("graphql", devstats_namespace="devstats-cdf"),
+        (
+            "foundation 'cdf', field 'devstats_namespace': 'devstats-cdf' is also the namespace of "
+            "foundation "
+            "'graphql'",
+        ),
+    ),
+    Case(
+        "project host is another foundation's domain",
+        "multi_foundation_example",
+        lambda inv: inv.foundation("graphql", devstats_domain="helm.devstats.cncf.io"),
+        (
+            "foundation 'cncf', project 'helm' (#10), field 'name': host 'helm.devstats.cncf.io' is "
+            "also the domain "
+            "(home page) of foundation 'graphql'",
+        ),
+    ),
+    Case(
+        "domain not a DNS name",
+        "local",
+        lambda inv: inv.foundation("example", devstats_domain="https://devstats.example.org"),
+        ("foundation 'example', field 'devstats_domain': 'https://devstats.example.org' is not a DNS name",),
+    ),
+    Case(
+        "no projects",
+        "local",
+        lambda inv: inv.foundation("example", devstats_projects=[]),
+        ("foundation 'example', field 'devstats_projects': is empty; expected at least one project",),
+    ),
+    Case(
+        "foundation name",
+        "local",
+        rename_foundation("example", "Example_1"),
+        ("foundation 'Example_1', field 'inventory_hostname': 'Example_1' is not a DNS-1123 label",),
+    ),
+    Case(
+        "no foundations",
+        "local",
+        lambda inv: inv.edit("hosts.yml", lambda d: {"others": d["devstats_foundations"]}),
+        ("group 'devstats_foundations', field 'hosts': has no hosts",),
+    ),
+    Case(
+        "unknown target",
+        "multi_foundation_example",
+        lambda inv: inv.platform(platform_target="gke"),
+        (
+            "platform, field 'platform_target': 'gke' is not a known target; expected one of none, "
+            "baremetal, eks, "
+            "kubeconfig",
+        ),
+    ),
+    Case(
+        "kubeconfig target without a kubeconfig",
+        "multi_foundation_example",
+        lambda inv: inv.platform(platform_kubeconfig=None),
+        ("platform, field 'platform_kubeconfig': is required with platform_target 'kubeconfig'",),
+    ),
+    Case(
+        "eks without a region",
+        "eks_example",
+        lambda inv: inv.platform(platform_eks_region=None, platform_eks_cluster_name="devstats.prod"),
+        (
+            "platform, field 'platform_eks_region': is required with platform_target 'eks'",
+            "platform, field 'platform_eks_cluster_name': 'devstats.prod' is not an EKS cluster name",
+        ),
+    ),
+    Case(
+        "eks node group sizes",
+        "eks_example",
+        lambda inv: inv.platform(
+            platform_eks_node_groups=[
+                {
+                    "name": "general",
+                    "instance_type": "m6i.2xlarge",
+                    "min_size": 3,
+                    "max_size": 6,
+                    "desired_size": 9,
+                }
+            ]
+        ),
+        (
+            "platform, node group 'general' (#1), field 'desired_size': 9 is not between min_size 3 and "
+            "max_size 6",
+        ),
+    ),
+    Case(
+        "bare metal without a control plane",
+        "baremetal_example",
+        lambda inv: inv.edit("hosts.yml", lambda d: d.update(kube_control_plane={"hosts": {}})),
+        (
+            "platform, field 'platform_target': 'baremetal' needs at least one host in the group "
+            "'kube_control_plane'",
+        ),
+    ),
+    Case(
+        "e-mail",
+        "baremetal_example",
+        lambda inv: inv.platform(platform_letsencrypt_email="devstats-admins"),
+        ("platform, field 'platform_letsencrypt_email': 'devstats-admins' is not an e-mail address",),
+    ),
+    Case(
+        "misspelt platform variable",
+        "local",
+        lambda inv: inv.platform(platform_render_dri="/tmp/x"),
+        ("platform, field 'platform_render_dri': unknown variable (did you mean 'platform_render_dir'?)",),
+    ),
+    Case(
+        "platform variable in host_vars",
+        "multi_foundation_example",
+        lambda inv: inv.foundation("graphql", platform_target="none"),
+        (
+            "foundation 'graphql', field 'platform_target': 'none' differs from the platform's value "
+            "('kubeconfig'); set platform_* variables only in group_vars/all",
+        ),
+    ),
+    Case(
+        "template that fails",
+        "local",
+        lambda inv: inv.project("example", "calico", start_date="{{ calico_start }}"),
+        (
+            "foundation 'example', project 'calico' (#3), field 'start_date': cannot be templated:",
+            "calico_start",
+        ),
+    ),
+    Case(
+        "project not a mapping",
+        "eks_example",
+        append_project("cdf", "screwdriver"),
+        (
+            "foundation 'cdf', project #3, field '*': 'screwdriver' is a string, not a mapping of "
+            "project fields",
+        ),
+    ),
+]
+
+MANY_ERRORS = Case(
+    "many errors at once",
+    "multi_foundation_example",
+    lambda inv: (
+        inv.project("cncf", "kubernetes", start_date="2014-13-01", orgs=["kubernetes", "-sigs"]),
+        inv.project("cncf", "prometheus", name="Prometheus"),
+        inv.project("graphql", "graphiql", schedule="* * * *", timezone="Mars/Olympus"),
+        inv.foundation("cdf", devstats_domain="devstats.graphql.org"),
+        inv.platform(platform_target="gce"),
+    ),
+    (
+        "foundation 'cncf', project 'kubernetes' (#1), field 'orgs': '-sigs' is not a GitHub login",
+        "foundation 'cncf', project 'kubernetes' (#1), field 'start_date': '2014-13-01' is not a date",
+        "foundation 'cncf', project 'Prometheus' (#2), field 'name': 'Prometheus' is not a DNS-1123 label",
+        "foundation 'graphql', project 'graphiql' (#3), field 'schedule': '* * * *' has 4 fields",
+        "foundation 'graphql', project 'graphiql' (#3), field 'timezone': 'Mars/Olympus' is not an "
+        "IANA time zone",
+        "foundation 'cdf', field 'devstats_domain': 'devstats.graphql.org' is also the domain of "
+        "foundation 'graphql'",
+        "platform, field 'platform_target': 'gce' is not a known target",
+    ),
+    complete=True,
+)
+
+
+@dataclasses.dataclass
+class Run:
+    returncode: int
+    output: dict
+    stderr: str
+    seconds: float
+
+    def task_results(self, task_name: str) -> dict:
+        """The results by host of every task of that name, across all plays."""
+        results: dict = {}
+        for play in self.output["plays"]:
+            for task in play["tasks"]:
+                if task["task"]["name"] == task_name:
+                    results.update(task["hosts"])
+        return results
+
+    def task_names(self) -> list[str]:
+        return [task["task"]["name"] for play in self.output["plays"] for task in play["tasks"]]
+
+
+def ansible_playbook(*args: str, cwd: Path = ROOT) -> Run:
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_NOCOLOR="1",
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    try:
+        output = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        output = {"plays": [], "stats": {}, "raw": done.stdout}
+    return Run(done.returncode, output, done.stderr, seconds)
+
+
+def broken_run(case: Case) -> Callable[[Path], Run]:
+    def run(directory: Path) -> Run:
+        inventory = Inventory(case.example, directory)
+        case.breaks(inventory)
+        return ansible_playbook("-i", str(inventory.path), "playbooks/site.yml", "--tags", "preflight")
+
+    return run
+
+
+def example_run(example: str, *options: str) -> Callable[[Path], Run]:
+    return lambda directory: ansible_playbook(
+        "-i", str(ROOT / "inventories" / example), "playbooks/site.yml", "--tags", "preflight", *options
+    )
+
+
+def from_elsewhere(directory: Path) -> Run:
+    """The collection's playbook by its FQCN, from a directory that is not the checkout."""
+    return ansible_playbook(
+        "-i",
+        str(ROOT / "inventories" / "multi_foundation_example"),
+        "devstats.platform.site",
+        "--tags",
+        "preflight",
+        cwd=directory,
+    )
+
+
+def imported_twice(directory: Path) -> Run:
+    """Two stage playbooks in one run both import preflight; the second import must not validate again."""
+    playbook = directory / "two_stages.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {"name": "First stage", "ansible.builtin.import_playbook": "devstats.platform.preflight"},
+                {"name": "Second stage", "ansible.builtin.import_playbook": "devstats.platform.preflight"},
+                {
+                    "name": "A later stage reads the model",
+                    "hosts": "devstats_foundations",
+                    "gather_facts": False,
+                    "tasks": [
+                        {
+                            "name": "Read the model",
+                            "ansible.builtin.debug": {
+                                "msg": "{{ preflight_foundations[inventory_hostname].projects "
+                                "| map(attribute='db') }}"
+                            },
+                        }
+                    ],
+                },
+            ]
+        )
+    )
+    return ansible_playbook(
+        "-i", str(ROOT / "inventories" / "multi_foundation_example"), str(playbook), cwd=directory
+    )
+
+
+def whole_site_on_a_broken_inventory(directory: Path) -> Run:
+    """Without --tags: the stages after preflight must not run (the local inventory would render)."""
+    inventory = Inventory("local", directory)
+    inventory.platform(platform_render_dir=str(directory / "manifests"))
+    inventory.project("example", "kubernetes", start_date="2014-06-31")
+    return ansible_playbook("-i", str(inventory.path), "playbooks/site.yml")
+
+
+JOBS: dict[str, Callable[[Path], Run]] = {
+    **{case.id: broken_run(case) for case in [*CASES, MANY_ERRORS]},
+    **{f"example {example}": example_run(example) for example in EXAMPLES},
+    "check mode": example_run("multi_foundation_example", "--check"),
+    "from elsewhere": from_elsewhere,
+    "imported twice": imported_twice,
+    "whole site": whole_site_on_a_broken_inventory,
+}
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every ansible-playbook run the selected tests of this module need, made at once; keyed by job."""
+    needed = sorted(
+        {
+            item.callspec.params["job"]
+            for item in request.session.items
+            if item.module is request.module and hasattr(item, "callspec") and "job" in item.callspec.params
+        }
+    )
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {job: pool.submit(JOBS[job], tmp_path_factory.mktemp("run")) for job in needed}
+        # A job that raised fails only its own tests: they re-raise it from the dict.
+        results = {job: future.exception() or future.result() for job, future in futures.items()}
+    slowest = max((run.seconds for run in results.values() if isinstance(run, Run)), default=0.0)
+    print(
+        f"\npreflight tier: {len(results)} ansible-playbook runs in {time.monotonic() - started:.1f} s "
+        f"({WORKERS} at a time, slowest {slowest:.1f} s)"
+    )
+    return results
+
+
+def assert_failed_before_any_change(run: Run | BaseException) -> str:
+    """The run failed at the validation task and changed nothing; returns the failure message."""
+    if isinstance(run, BaseException):
+        raise run
+    assert run.returncode != 0, run.output
+    failed = {
+        host: result for host, result in run.task_results(VALIDATE_TASK).items() if result.get("failed")
+    }
+    assert list(failed) == ["localhost"], (run.output.get("raw"), run.stderr, run.task_names())
+    assert all(stats["changed"] == 0 for stats in run.output["stats"].values()), run.output["stats"]
+    assert run.task_names()[-1] == VALIDATE_TASK, run.task_names()
+    return failed["localhost"]["msg"]
+
+
+def assert_passed(run: Run | BaseException) -> dict:
+    """The run succeeded, validated once and changed nothing; returns the validation result."""
+    if isinstance(run, BaseException):
+        raise run
+    assert run.returncode == 0, (run.output.get("raw"), run.stderr)
+    assert all(stats["changed"] == 0 and stats["failures"] == 0 for stats in run.output["stats"].values())
+    (result,) = run.task_results(VALIDATE_TASK).values()
+    return result
+
+
+@pytest.mark.parametrize("job", [case.id for case in [*CASES, MANY_ERRORS]])
+def test_broken_inventory_fails_before_any_change_naming_what_is_wrong(
+    job: str, runs: dict[str, Any]
+) -> None:
+    case = next(case for case in [*CASES, MANY_ERRORS] if case.id == job)
+    message = assert_failed_before_any_change(runs[job])
+    summary, *errors = message.splitlines()
+    assert summary == f"preflight found {len(errors)} problem(s) in the inventory; nothing was changed:"
+    for fragment in case.expected:
+        assert any(fragment in error for error in errors), f"{fragment!r} not in:\n{message}"
+    if case.complete:
+        assert len(errors) == len(case.expected), message
+
+
+def test_there_are_at_least_twenty_broken_inventories() -> None:
+    assert len({case.id for case in CASES}) == len(CASES) >= 20
+
+
+@pytest.mark.parametrize("job", [f"example {example}" for example in EXAMPLES])
+def test_every_example_inventory_passes(job: str, runs: dict[str, Any]) -> None:
+    result = assert_passed(runs[job])
+    assert result["msg"].startswith("the inventory is valid: ")
+    foundations = result["foundations"]
+    assert foundations and all(foundation["projects"] for foundation in foundations.values())
+
+
+@pytest.mark.parametrize("job", ["check mode"])
+def test_preflight_runs_in_check_mode(job: str, runs: dict[str, Any]) -> None:
+    assert assert_passed(runs[job])["msg"] == "the inventory is valid: 3 foundation(s), 23 project(s)"
+
+
+@pytest.mark.parametrize("job", ["from elsewhere"])
+def test_site_is_callable_by_its_fqcn_from_another_directory(job: str, runs: dict[str, Any]) -> None:
+    assert_passed(runs[job])
+
+
+@pytest.mark.parametrize("job", ["imported twice"])
+def test_a_second_import_skips_preflight_and_later_plays_read_the_model(
+    job: str, runs: dict[str, Any]
+) -> None:
+    run = runs[job]
+    assert_passed(run)
+    assert run.task_names().count(VALIDATE_TASK) == 1
+    model = run.task_results("Read the model")
+    assert model["cncf"]["msg"][0] == "gha"
+    assert model["graphql"]["msg"] == ["graphql", "graphqljs", "graphiql"]
+
+
+@pytest.mark.parametrize("job", ["whole site"])
+def test_the_whole_site_stops_at_preflight(job: str, runs: dict[str, Any], tmp_path_factory) -> None:
+    message = assert_failed_before_any_change(runs[job])
+    assert "field 'start_date': '2014-06-31' is not a date" in message
+    rendered = list(tmp_path_factory.getbasetemp().glob("run*/manifests"))
+    assert rendered == []
