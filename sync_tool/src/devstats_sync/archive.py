@@ -1,0 +1,137 @@
+"""GH Archive hour files: names, and fetching each hour once into a shared cache.
+
+The base is ``https://data.gharchive.org/``, any other HTTP(S) base URL, or a local directory
+(a path or ``file://`` URL), read in place. Downloads land in the cache under a temporary name and
+are renamed only once complete, so concurrent syncs (one per foundation) and crashes never leave a
+partial file under the real name; content that later proves corrupt is dropped with
+:meth:`Archive.invalidate` and fetched again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+DEFAULT_BASE_URL = "https://data.gharchive.org/"
+log = logging.getLogger(__name__)
+
+
+class ArchiveError(RuntimeError):
+    pass
+
+
+def hour_file_name(hour: datetime) -> str:
+    """GH Archive's name for an hour: the hour is not zero-padded (``2024-01-02-5.json.gz``)."""
+    return f"{hour:%Y-%m-%d}-{hour.hour}.json.gz"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("DEVSTATS_CACHE_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "devstats-sync" / "gharchive"
+
+
+class Archive:
+    def __init__(
+        self,
+        base: str = DEFAULT_BASE_URL,
+        cache_dir: Path | None = None,
+        retries: int = 4,
+        backoff: float = 1.0,
+        timeout: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        parsed = urllib.parse.urlparse(base)
+        self.remote = parsed.scheme in ("http", "https")
+        if parsed.scheme == "file":
+            self.local_dir: Path | None = Path(urllib.parse.unquote(parsed.path))
+        elif not self.remote:
+            if parsed.scheme:
+                raise ArchiveError(
+                    f"archive URL {base!r}: only http, https, file URLs or a directory are supported"
+                )
+            self.local_dir = Path(base)
+        else:
+            self.local_dir = None
+        if self.local_dir is not None and not self.local_dir.is_dir():
+            raise ArchiveError(f"archive directory {self.local_dir} does not exist")
+        self.base = base if base.endswith("/") else base + "/"
+        self.cache_dir = cache_dir or default_cache_dir()
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.sleep = sleep
+
+    def describe(self, hour: datetime) -> str:
+        if self.local_dir is not None:
+            return str(self.local_dir / hour_file_name(hour))
+        return self.base + hour_file_name(hour)
+
+    def fetch(self, hour: datetime) -> Path | None:
+        """The local file of an hour, downloading it if needed; None when the archive has no such hour."""
+        name = hour_file_name(hour)
+        if self.local_dir is not None:
+            path = self.local_dir / name
+            return path if path.is_file() else None
+        cached = self.cache_dir / name
+        if cached.is_file():
+            return cached
+        return self._download(self.base + name, cached)
+
+    def invalidate(self, hour: datetime) -> bool:
+        """Drops a cached download found corrupt; True when fetching again may help."""
+        if self.local_dir is not None:
+            return False
+        (self.cache_dir / hour_file_name(hour)).unlink(missing_ok=True)
+        return True
+
+    def _download(self, url: str, target: Path) -> Path | None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        attempt = 0
+        while True:
+            try:
+                return self._download_once(url, target)
+            except urllib.error.HTTPError as error:
+                if error.code == 404:
+                    return None
+                retryable = error.code == 429 or error.code >= 500
+                problem = f"HTTP {error.code} {error.reason}"
+            except (urllib.error.URLError, OSError, ArchiveError) as error:
+                retryable = True
+                problem = str(getattr(error, "reason", None) or error)
+            if not retryable or attempt >= self.retries:
+                raise ArchiveError(f"cannot download {url}: {problem} (after {attempt + 1} attempt(s))")
+            delay = min(self.backoff * 2**attempt, 60.0)
+            log.warning("download of %s failed (%s); retrying in %.1fs", url, problem, delay)
+            self.sleep(delay)
+            attempt += 1
+
+    def _download_once(self, url: str, target: Path) -> Path:
+        request = urllib.request.Request(url, headers={"User-Agent": "devstats-sync"})
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        try:
+            with (
+                os.fdopen(fd, "wb") as out,
+                urllib.request.urlopen(request, timeout=self.timeout) as response,
+            ):
+                expected = response.headers.get("Content-Length")
+                written = 0
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    written += len(chunk)
+            if expected is not None and written != int(expected):
+                raise ArchiveError(f"short download: {written} of {expected} bytes")
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return target
