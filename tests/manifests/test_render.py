@@ -1,0 +1,128 @@
+"""Render of every example inventory: schema-valid on the oldest and newest supported Kubernetes,
+one file per object, a complete kustomization, deterministic and idempotent."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.manifests.playbook_runs import INVENTORIES, REPO_ROOT, VERSIONS, render
+
+SUPPORTED = (
+    VERSIONS["versions_kubernetes_oldest_supported"],
+    VERSIONS["versions_kubernetes_newest_supported"],
+)
+
+
+def _objects(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for path in sorted(directory.glob("*/*.yaml")):
+        if path.name != "kustomization.yaml":
+            documents = list(yaml.safe_load_all(path.read_text()))
+            assert len(documents) == 1, f"{path}: one object per file"
+            out.append((path, documents[0]))
+    return out
+
+
+def _foundations(inventory: str) -> set[str]:
+    hosts = yaml.safe_load((REPO_ROOT / "inventories" / inventory / "hosts.yml").read_text())
+    return set(hosts["devstats_foundations"]["hosts"])
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_every_foundation_is_rendered_with_a_complete_kustomization(
+    inventory: str, rendered: dict[str, Path]
+) -> None:
+    directory = rendered[inventory]
+    assert {p.name for p in directory.iterdir()} == _foundations(inventory)
+    for foundation_dir in directory.iterdir():
+        kustomization = yaml.safe_load((foundation_dir / "kustomization.yaml").read_text())
+        files = sorted(p.name for p in foundation_dir.glob("*.yaml") if p.name != "kustomization.yaml")
+        assert kustomization["resources"] == files
+        kinds = {yaml.safe_load((foundation_dir / f).read_text())["kind"] for f in files}
+        assert {"Namespace", "ConfigMap", "NetworkPolicy", "PersistentVolumeClaim", "Job", "CronJob"} <= kinds
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_every_manifest_is_valid(inventory: str, version: str, rendered: dict[str, Path]) -> None:
+    objects = _objects(rendered[inventory])
+    assert objects
+    problems = []
+    for path, manifest in objects:
+        try:
+            used = kubernetes_validate.validate(manifest, version, strict=True)
+        except kubernetes_validate.SchemaNotFoundError as error:
+            problems.append(
+                f"{path.name}: no schema for {manifest['apiVersion']} {manifest['kind']}: {error}"
+            )
+            continue
+        except kubernetes_validate.ValidationError as error:
+            problems.append(f"{path.name}: {error.message} at {'/'.join(map(str, error.path))}")
+            continue
+        # kubernetes-validate falls back to an older schema when it lacks the requested one.
+        assert used == version, f"validated against {used}, not {version}"
+    assert not problems, "\n".join(problems)
+
+
+def test_two_renders_are_byte_identical_and_a_rerender_changes_nothing(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    first = rendered["multi_foundation_example"]
+    render("multi_foundation_example", tmp_path)
+    for foundation_dir in first.iterdir():
+        names = sorted(p.name for p in foundation_dir.iterdir())
+        assert names == sorted(p.name for p in (tmp_path / foundation_dir.name).iterdir())
+        _, mismatch, errors = filecmp.cmpfiles(
+            foundation_dir, tmp_path / foundation_dir.name, names, shallow=False
+        )
+        assert (mismatch, errors) == ([], [])
+    again = render("multi_foundation_example", tmp_path)
+    assert again.changed() == 0
+
+
+def test_removed_project_leaves_no_stale_file(tmp_path: Path) -> None:
+    render("local", tmp_path)
+    before = {p.name for p in (tmp_path / "example").iterdir()}
+    projects = yaml.safe_load((REPO_ROOT / "inventories/local/host_vars/example.yml").read_text())[
+        "devstats_projects"
+    ]
+    extra_vars = tmp_path / "fewer.yml"
+    extra_vars.write_text(yaml.safe_dump({"devstats_projects": projects[:-1]}))
+    render("local", tmp_path, "-e", f"@{extra_vars}")
+    after = {p.name for p in (tmp_path / "example").iterdir()}
+    removed = projects[-1]["name"]
+    assert before - after == {
+        f"devstats.{kind}.devstats-example.{removed}-{suffix}.yaml"
+        for kind, suffix in [
+            ("persistentvolumeclaim", "git"),
+            ("job", "provision"),
+            ("cronjob", "sync"),
+            ("cronjob", "affiliations"),
+        ]
+    }
+    assert after - before == set()
+    kustomization = yaml.safe_load((tmp_path / "example" / "kustomization.yaml").read_text())
+    assert sorted(kustomization["resources"]) == sorted(after - {"kustomization.yaml"})
+
+
+def test_secret_values_are_never_printed(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text(
+        yaml.safe_dump(
+            {
+                "devstats_github_tokens": ["ghp_NEVERPRINTED1"],
+                "devstats_database_username": "u",
+                "devstats_database_password": "pw-NEVERPRINTED2",
+            }
+        )
+    )
+    run = render("local", tmp_path, "-e", f"@{secrets}", "-v", "--diff")
+    assert "NEVERPRINTED" not in run.output
+    written = (tmp_path / "example" / "devstats.secret.devstats-example.devstats-github.yaml").read_text()
+    assert "ghp_NEVERPRINTED1" in written
