@@ -33,7 +33,7 @@ class Holder:
         return f"{who} (server pid {self.pid}, client {self.client or 'local socket'}{started})"
 
 
-class ProjectLocked(RuntimeError):
+class ProjectBusyError(RuntimeError):
     def __init__(self, project: str, holder: Holder | None) -> None:
         self.project = project
         self.holder = holder
@@ -74,7 +74,7 @@ def find_holder(conn: connection, project: str) -> Holder | None:
 class ProjectLock:
     """``with ProjectLock(conn, project, command):`` holds the project for the connection's session.
 
-    Raises :class:`ProjectLocked` when another session has it. The connection must stay open for
+    Raises :class:`ProjectBusyError` when another session has it. The connection must stay open for
     the whole run; closing it releases the lock.
     """
 
@@ -85,12 +85,15 @@ class ProjectLock:
 
     def __enter__(self) -> ProjectLock:
         with self.conn.cursor() as cur:
-            cur.execute("select set_config('application_name', %s, false)", (application_name(self.command, self.project),))
+            cur.execute(
+                "select set_config('application_name', %s, false)",
+                (application_name(self.command, self.project),),
+            )
             cur.execute("select pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, lock_key(self.project)))
             acquired = bool(cur.fetchone()[0])
         self.conn.commit()
         if not acquired:
-            raise ProjectLocked(self.project, find_holder(self.conn, self.project))
+            raise ProjectBusyError(self.project, find_holder(self.conn, self.project))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
