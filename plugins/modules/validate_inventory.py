@@ -40,7 +40,7 @@ attributes:
     platforms: all
     details: Runs on the controller only; the target host is never contacted.
 author:
-  - devstats.platform developers
+  - devstats.platform developers (@devstats)
 seealso:
   - name: The inventory model
     description: Every variable and field, with the rules this module enforces.
