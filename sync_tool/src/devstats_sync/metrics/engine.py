@@ -1,0 +1,459 @@
+"""Computing a project's metrics: what is due during a sync, or everything on a full recompute."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from psycopg2 import Error as PgError
+from psycopg2.extensions import connection, cursor
+
+from devstats_sync.metrics import annotations as anno
+from devstats_sync.metrics.config import (
+    BUNDLED_DIR,
+    MetricDef,
+    TagDef,
+    load_metrics,
+    load_tags,
+)
+from devstats_sync.metrics.names import names_for_row, normalize_name, table_identifier
+from devstats_sync.metrics.periods import Bucket, Period, buckets, describe_hours, is_scheduled, period_start
+from devstats_sync.metrics.sqltext import (
+    exclude_bots_condition,
+    render_bucket_sql,
+    render_range_sql,
+    seed_bot_patterns,
+)
+from devstats_sync.metrics.storage import Point, SeriesStore, create_shadow_schema, swap_in
+from devstats_sync.projects_config import Project
+
+SHADOW_SCHEMA = "devstats_metrics_shadow"
+# Histogram rows get descending fake times from here, as DevStats stores them.
+HISTOGRAM_TIME = datetime(2012, 7, 1)
+# Buckets sent to the server in one round trip (as one UNION ALL) when the SQL is a single statement.
+_BATCH = 64
+_MARK_PREFIX = "metrics:"
+
+
+class MetricsError(RuntimeError):
+    pass
+
+
+@dataclass
+class MetricsRunSummary:
+    metrics_computed: int = 0
+    series_written: int = 0
+    rows_written: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    not_due: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Context:
+    conn: connection
+    project: Project
+    now: datetime
+    full: bool
+    store: SeriesStore
+    exclude_bots: str
+    project_scale: float
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+
+def _utc_naive(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _read_marks(conn: connection) -> dict[str, datetime]:
+    with conn.cursor() as cur:
+        cur.execute(
+            "select metric, max(dt) from gha_computed where metric like %s group by metric",
+            (_MARK_PREFIX + "%",),
+        )
+        return dict(cur.fetchall())
+
+
+def _write_marks(conn: connection, marks: dict[str, datetime]) -> None:
+    if not marks:
+        return
+    with conn.cursor() as cur:
+        cur.execute("delete from gha_computed where metric = any(%s)", (list(marks),))
+        cur.executemany("insert into gha_computed(metric, dt) values (%s, %s)", list(marks.items()))
+
+
+def _is_single_statement(text: str) -> bool:
+    return ";" not in text.strip().rstrip(";")
+
+
+def _temp_tables(cur: cursor) -> set[str]:
+    cur.execute("select relname from pg_class where relnamespace = pg_my_temp_schema() and relkind = 'r'")
+    return {row[0] for row in cur.fetchall()}
+
+
+def _run_one(cur: cursor, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Runs a (possibly multi-statement) query; temp tables it made are dropped afterwards."""
+    before = _temp_tables(cur) if "temp" in text.lower() else None
+    cur.execute(text)
+    columns = [c.name for c in cur.description] if cur.description else []
+    rows = cur.fetchall() if cur.description else []
+    if before is not None:
+        for table in sorted(_temp_tables(cur) - before):
+            cur.execute(f'drop table if exists pg_temp."{table}"')
+    return columns, rows
+
+
+def _query_buckets(
+    cur: cursor, sql_text: str, period: Period, chunk: list[Bucket], ctx: _Context
+) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    rendered = [
+        render_bucket_sql(
+            sql_text,
+            start=b.start,
+            end=b.end,
+            n=period.n,
+            exclude_bots=ctx.exclude_bots,
+            project_scale=ctx.project_scale,
+        )
+        for b in chunk
+    ]
+    if not _is_single_statement(sql_text) or len(chunk) == 1:
+        return [_run_one(cur, text) for text in rendered]
+    union = " union all ".join(
+        f"(select {i} as devstats_bucket, q.* from ({text.strip().rstrip(';')}) q)"
+        for i, text in enumerate(rendered)
+    )
+    cur.execute(union)
+    columns = [c.name for c in cur.description][1:]
+    per_bucket: list[list[tuple[Any, ...]]] = [[] for _ in chunk]
+    for row in cur.fetchall():
+        per_bucket[row[0]].append(tuple(row[1:]))
+    return [(columns, rows) for rows in per_bucket]
+
+
+def _number(value: Any) -> float:
+    return 0.0 if value is None else float(value)
+
+
+def _points_for_bucket(
+    metric: MetricDef, period: Period, bucket: Bucket, columns: list[str], rows: list[tuple[Any, ...]]
+) -> list[Point]:
+    label = period.label
+    if len(columns) == 1:
+        if metric.is_function:
+            raise MetricsError(
+                f"{metric.series_name_or_func} needs a name column, the query returns one column"
+            )
+        if len(rows) > 1:
+            raise MetricsError(f"a literal series needs one row, the query returned {len(rows)}")
+        value = _number(rows[0][0]) if rows else 0.0
+        name = metric.series_name_or_func
+        if metric.add_period_to_name:
+            name = f"{name}_{label}"
+        values: dict[str, Any] = {"value": value}
+        if metric.desc:
+            values["descr"] = describe_hours(value)
+        if metric.merge_series:
+            return [Point(table_identifier("s", metric.merge_series), bucket.time, label, values, name)]
+        return [Point(table_identifier("s", name), bucket.time, label, values)]
+    if not metric.is_function:
+        raise MetricsError(
+            f"the query returns {len(columns)} columns; a literal series name needs one, "
+            "use a series_name_or_func function for named rows"
+        )
+    points: list[Point] = []
+    multi: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        pairs = names_for_row(
+            metric.series_name_or_func,
+            str(row[0]),
+            multi_value=metric.multi_value,
+            escape_value_name=metric.escape_value_name,
+        )
+        if len(pairs) > len(row) - 1:
+            raise MetricsError(
+                f"row {row[0]!r} names {len(pairs)} series but has {len(row) - 1} value columns"
+            )
+        for (series, value_name), raw in zip(pairs, row[1:], strict=False):
+            value = _number(raw)
+            if metric.multi_value:
+                multi.setdefault(series, {})[value_name] = value
+                continue
+            values = {"value": value}
+            if metric.desc:
+                values["descr"] = describe_hours(value)  # type: ignore[assignment]
+            points.append(_point(metric, series, bucket.time, label, values))
+    points += [_point(metric, series, bucket.time, label, values) for series, values in multi.items()]
+    return points
+
+
+def _point(metric: MetricDef, series: str, when: datetime, label: str, values: dict[str, Any]) -> Point:
+    if metric.merge_series:
+        return Point(table_identifier("s", metric.merge_series), when, label, values, series)
+    return Point(table_identifier("s", series), when, label, values)
+
+
+def _compute_series(ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: str, period: Period) -> bool:
+    key = f"{_MARK_PREFIX}{metric.key(sql_file)}:{period.label}"
+    last = ctx.marks.get(key)
+    if ctx.full or last is None:
+        first = ctx.project.start_date
+    else:
+        closed = period_start(period.unit, ctx.now) > period_start(period.unit, last)
+        if not (closed or is_scheduled(period, ctx.now)):
+            return False
+        first = last
+    todo = list(buckets(period, first, ctx.now))
+    with ctx.conn.cursor() as cur:
+        for offset in range(0, len(todo), _BATCH):
+            chunk = todo[offset : offset + _BATCH]
+            points: list[Point] = []
+            for bucket, (columns, rows) in zip(
+                chunk, _query_buckets(cur, sql_text, period, chunk, ctx), strict=True
+            ):
+                points += _points_for_bucket(metric, period, bucket, columns, rows)
+            ctx.store.upsert(points)
+    ctx.marks[key] = ctx.now.replace(minute=0, second=0, microsecond=0)
+    return True
+
+
+_HIST_REFRESH = {"d": timedelta(hours=1), "w": timedelta(hours=6), "a": timedelta(hours=6)}
+
+
+def _histogram_due(ctx: _Context, key: str, quick: anno.QuickRange) -> bool:
+    last = ctx.marks.get(key)
+    if ctx.full or last is None:
+        return True
+    if quick.is_closed:
+        return False
+    refresh = _HIST_REFRESH.get(quick.suffix[0], timedelta(hours=24))
+    if quick.suffix[0] == "d" and quick.suffix != "d":
+        refresh = timedelta(hours=4)
+    return ctx.now - last >= refresh
+
+
+def _compute_histogram(
+    ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: str, target: tuple[anno.QuickRange, int]
+) -> bool:
+    quick, n = target
+    key = f"{_MARK_PREFIX}{metric.key(sql_file)}:hist:{quick.suffix}"
+    if not _histogram_due(ctx, key, quick):
+        return False
+    text = render_range_sql(
+        sql_text,
+        interval=quick.interval,
+        start=quick.start,
+        end=quick.end,
+        now=ctx.now,
+        n=n,
+        exclude_bots=ctx.exclude_bots,
+        project_scale=ctx.project_scale,
+    )
+    with ctx.conn.cursor() as cur:
+        columns, rows = _run_one(cur, text)
+    label = quick.suffix
+    if len(columns) == 2:
+        series = metric.series_name_or_func
+        table = table_identifier("s", metric.merge_series or series)
+        merged_series = series if metric.merge_series else None
+        points = [
+            Point(
+                table,
+                HISTOGRAM_TIME - timedelta(hours=i),
+                label,
+                {"name": str(r[0]), "value": _number(r[1])},
+                merged_series,
+            )
+            for i, r in enumerate(rows)
+        ]
+        ctx.store.replace_period(table, label, merged_series, points)
+    elif len(columns) >= 3 and metric.is_function and not metric.multi_value:
+        by_series: dict[str, list[Point]] = {}
+        for row in rows:
+            pairs = names_for_row(metric.series_name_or_func, str(row[0]))
+            for index, (series, _value_name) in enumerate(pairs):
+                if 2 * index + 2 >= len(row):
+                    raise MetricsError(f"histogram row {row[0]!r} lacks a (name, value) pair for {series}")
+                existing = by_series.setdefault(series, [])
+                point_time = HISTOGRAM_TIME - timedelta(hours=len(existing))
+                values = {"name": str(row[2 * index + 1]), "value": _number(row[2 * index + 2])}
+                if metric.merge_series:
+                    existing.append(
+                        Point(table_identifier("s", metric.merge_series), point_time, label, values, series)
+                    )
+                else:
+                    existing.append(Point(table_identifier("s", series), point_time, label, values))
+        for series, points in by_series.items():
+            table = points[0].table
+            ctx.store.replace_period(table, label, series if metric.merge_series else None, points)
+    else:
+        raise MetricsError(
+            f"a histogram query returns (name, value) or, with a series function, a series name column "
+            f"and (name, value) pairs; got {len(columns)} columns"
+        )
+    ctx.marks[key] = ctx.now.replace(minute=0, second=0, microsecond=0)
+    return True
+
+
+def _compute_metric(ctx: _Context, metric: MetricDef, ranges: list[anno.QuickRange]) -> bool:
+    computed = False
+    for sql_file in metric.sql_files:
+        sql_text = sql_file.read_text()
+        if metric.histogram:
+            if metric.annotations_ranges:
+                targets = [(q, 1) for q in ranges]
+            else:
+                targets = [
+                    (anno.QuickRange(p.label, p.label, interval=p.interval), p.n) for p in metric.periods
+                ]
+            for target in targets:
+                computed |= _compute_histogram(ctx, metric, sql_file, sql_text, target)
+        else:
+            for period in metric.periods:
+                computed |= _compute_series(ctx, metric, sql_file, sql_text, period)
+    return computed
+
+
+def _tag_rows(conn: connection, tag: TagDef, exclude_bots: str) -> list[dict[str, Any]]:
+    text = (
+        tag.sql_file.read_text().replace("{{lim}}", str(tag.limit)).replace("{{exclude_bots}}", exclude_bots)
+    )
+    with conn.cursor() as cur:
+        cur.execute(text)
+        columns = [c.name for c in cur.description]
+        result = []
+        for index, row in enumerate(cur.fetchall()):
+            text_values = ["" if v is None else str(v) for v in row]
+            values: dict[str, Any] = {"time": anno.MIN_DATE + timedelta(hours=index)}
+            if tag.name_tag:
+                values[tag.name_tag] = text_values[0]
+            if tag.value_tag:
+                values[tag.value_tag] = normalize_name(text_values[0])
+            for name, (column, normalize) in tag.other_tags.items():
+                if column not in columns:
+                    raise MetricsError(
+                        f"tag {tag.name!r}: other_tags {name!r} names missing column {column!r}"
+                    )
+                values[name] = text_values[columns.index(column)]
+                if normalize:
+                    values[name + "_norm"] = normalize_name(values[name])
+            result.append(values)
+    return result
+
+
+def _write_ranges_and_tags(ctx: _Context, tags: list[TagDef]) -> list[anno.QuickRange]:
+    annotations = anno.release_annotations(ctx.conn, ctx.project.main_repo)
+    ranges = anno.quick_ranges(annotations, ctx.now)
+    ctx.store.replace_table("sannotations", False, anno.annotation_rows(annotations, ctx.project.start_date))  # type: ignore[arg-type]
+    ctx.store.replace_table("tquick_ranges", True, anno.quick_range_rows(ranges))  # type: ignore[arg-type]
+    for tag in tags:
+        try:
+            rows = _tag_rows(ctx.conn, tag, ctx.exclude_bots)
+        except PgError as error:
+            raise MetricsError(f"tag {tag.name!r} ({tag.sql_file}): {str(error).strip()}") from error
+        ctx.store.replace_table(table_identifier("t", tag.series_name), True, rows)
+    return ranges
+
+
+def _compute_all(
+    ctx: _Context, metrics: list[MetricDef], ranges: list[anno.QuickRange], summary: MetricsRunSummary
+) -> None:
+    conn, full = ctx.conn, ctx.full
+    for metric in metrics:
+        marks_before = dict(ctx.marks)
+        try:
+            if _compute_metric(ctx, metric, ranges):
+                summary.metrics_computed += 1
+            else:
+                summary.not_due += 1
+            if not full:
+                _write_marks(conn, ctx.marks)
+            conn.commit()
+        except (PgError, MetricsError, ValueError) as error:
+            conn.rollback()
+            # What the rolled-back transaction did is gone: its marks and the tables it created.
+            ctx.marks = marks_before
+            ctx.store.forget_columns()
+            message = f"metric {metric.name!r} ({metric.source}): {str(error).strip()}"
+            if not metric.allow_fail:
+                raise MetricsError(message) from error
+            summary.failed.append(message)
+
+
+def _swap_in_full(ctx: _Context, metrics: list[MetricDef]) -> None:
+    """Shadow tables replace the live ones and the computed marks restart, in one transaction."""
+    swap_in(ctx.conn, SHADOW_SCHEMA, {d for m in metrics for d in m.drop})
+    with ctx.conn.cursor() as cur:
+        cur.execute("delete from gha_computed where metric like %s", (_MARK_PREFIX + "%",))
+    _write_marks(ctx.conn, ctx.marks)
+    ctx.conn.commit()
+
+
+def run_metrics(
+    conn: connection,
+    *,
+    project: Project,
+    metrics_dir: Path | None = None,
+    full: bool = False,
+    now: datetime | None = None,
+) -> MetricsRunSummary:
+    """Compute the project's metrics into its database and commit.
+
+    ``metrics_dir`` holds DevStats-style ``<project>/`` and ``shared/`` directories (None: the bundled
+    default set). Without ``full``, only what is due at ``now`` is computed, from each metric's last
+    computed bucket on; ``full`` recomputes everything from the project's start date into shadow
+    tables and swaps them in at once. Work runs in transactions of its own; a transaction the caller
+    left open is committed with the first of them.
+    """
+    started = time.monotonic()
+    moment = _utc_naive(now)
+    directory = metrics_dir or BUNDLED_DIR
+    metrics = load_metrics(directory, project.name)
+    tags = load_tags(directory, project.name)
+    autocommit = conn.autocommit
+    if autocommit:
+        conn.autocommit = False
+    summary = MetricsRunSummary(full=full)
+    try:
+        seed_bot_patterns(conn)
+        conn.commit()
+        if full:
+            create_shadow_schema(conn, SHADOW_SCHEMA)
+            conn.commit()
+        ctx = _Context(
+            conn=conn,
+            project=project,
+            now=moment,
+            full=full,
+            store=SeriesStore(conn, SHADOW_SCHEMA if full else "public"),
+            exclude_bots=exclude_bots_condition(conn),
+            project_scale=float(project.extra.get("project_scale", 1.0)),
+            marks={} if full else _read_marks(conn),
+        )
+        ranges = _write_ranges_and_tags(ctx, tags)
+        conn.commit()
+        _compute_all(ctx, metrics, ranges, summary)
+        if full:
+            _swap_in_full(ctx, metrics)
+    except BaseException:
+        conn.rollback()
+        if full:
+            with conn.cursor() as cur:
+                cur.execute(f'drop schema if exists "{SHADOW_SCHEMA}" cascade')
+            conn.commit()
+        raise
+    finally:
+        if autocommit:
+            conn.autocommit = True
+    summary.series_written = len(ctx.store.tables_written)
+    summary.rows_written = ctx.store.rows_written
+    summary.seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,103 @@
+"""SQL placeholders of DevStats' metric files and the bot exclusion built from ``gha_bot_logins``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from psycopg2.extensions import connection
+
+# LIKE patterns on lower-cased logins. Seeded once into gha_bot_logins; operators edit the table.
+DEFAULT_BOT_PATTERNS = (
+    "%[bot]", "%-bot", "%-robot", "bot-%", "%-ci-bot", "%\\_bot", "k8s-ci-robot", "k8s-merge-robot",
+    "dependabot%", "renovate%", "greenkeeper%", "codecov%", "coveralls", "github-actions%",
+    "netlify%", "mergify%", "stale%", "allcontributors%", "snyk-bot", "travis%", "googlebot",
+    "copilot%", "pre-commit-ci%", "sonarcloud%", "linux-foundation-easycla%", "cncf-ci",
+)  # fmt: skip
+_SEEDED_MARK = "metrics:bot_logins_seeded"
+_QUICK_RANGE = re.compile(r"\{\{period:([^}]*)\}\}")
+_LEFTOVER = re.compile(r"\{\{[a-z_]+(:[^}]*)?\}\}")
+
+
+def seed_bot_patterns(conn: connection) -> None:
+    """Fill gha_bot_logins with the defaults the first time; later edits (even deletions) stay."""
+    with conn.cursor() as cur:
+        cur.execute("select 1 from gha_computed where metric = %s", (_SEEDED_MARK,))
+        if cur.fetchone():
+            return
+        cur.executemany(
+            "insert into gha_bot_logins(pattern) values (%s) on conflict do nothing",
+            [(p,) for p in DEFAULT_BOT_PATTERNS],
+        )
+        cur.execute(
+            "insert into gha_computed(metric, dt) values (%s, now()::timestamp) on conflict do nothing",
+            (_SEEDED_MARK,),
+        )
+
+
+def exclude_bots_condition(conn: connection) -> str:
+    """The ``{{exclude_bots}}`` fragment: metric SQL writes ``(lower(login) {{exclude_bots}})``."""
+    with conn.cursor() as cur:
+        cur.execute("select pattern from gha_bot_logins order by pattern")
+        patterns = [row[0] for row in cur.fetchall()]
+        if not patterns:
+            return "is not null"
+        return cur.mogrify("not like all(%s::text[])", ([p.lower() for p in patterns],)).decode()
+
+
+def _timestamp(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def render_bucket_sql(
+    sql: str, *, start: datetime, end: datetime, n: int, exclude_bots: str, project_scale: float
+) -> str:
+    """A time-series query for one bucket; ``{{from}}``/``{{to}}`` are bare timestamps the SQL quotes."""
+    text = sql.replace("{{n}}", f"{n}.0").replace("{{exclude_bots}}", exclude_bots)
+    text = text.replace("{{from}}", _timestamp(start)).replace("{{to}}", _timestamp(end))
+    text = _QUICK_RANGE.sub(
+        lambda m: f" ({m.group(1)} >= '{_timestamp(start)}' and {m.group(1)} < '{_timestamp(end)}') ", text
+    )
+    return _finish(text, project_scale)
+
+
+def render_range_sql(
+    sql: str,
+    *,
+    interval: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    n: int,
+    exclude_bots: str,
+    project_scale: float,
+) -> str:
+    """A histogram query for a quick range: either the last ``interval`` before ``now``, or [start, end).
+
+    ``now`` is passed in rather than read from the server clock, so a run is reproducible.
+    """
+    text = sql.replace("{{n}}", f"{n}.0").replace("{{exclude_bots}}", exclude_bots)
+    if interval is not None:
+        since = f"('{_timestamp(now)}'::timestamp - '{interval}'::interval)"
+        text = _QUICK_RANGE.sub(lambda m: f" ({m.group(1)} >= {since}) ", text)
+        text = text.replace("{{period}}", interval)
+        text = text.replace("'{{from}}'", since).replace("{{from}}", since)
+        text = text.replace("'{{to}}'", f"'{_timestamp(now)}'").replace("{{to}}", f"'{_timestamp(now)}'")
+    else:
+        assert start is not None and end is not None
+        lo, hi = _timestamp(start), _timestamp(end)
+        text = _QUICK_RANGE.sub(lambda m: f" ({m.group(1)} >= '{lo}' and {m.group(1)} < '{hi}') ", text)
+        text = text.replace("{{from}}", lo).replace("{{to}}", hi)
+    return _finish(text, project_scale)
+
+
+def _finish(text: str, project_scale: float) -> str:
+    text = text.replace("{{project_scale}}", repr(float(project_scale)))
+    if "{{rnd}}" in text:
+        # Temp tables named with {{rnd}} must not collide between buckets on one session.
+        text = text.replace("{{rnd}}", "_" + secrets.token_hex(6))
+    leftover = _LEFTOVER.search(text)
+    if leftover:
+        raise ValueError(f"unknown placeholder {leftover.group(0)}")
+    return text
