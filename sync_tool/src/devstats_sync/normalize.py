@@ -126,9 +126,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
-# Tables without a primary key: rows are written only together with a newly inserted event.
-KEYLESS_TABLES = frozenset({"gha_texts"})
-
 
 def hash_id(*parts: str) -> int:
     """A stable negative id (DevStats keeps derived ids below zero, apart from real GitHub ids)."""

@@ -14,10 +14,12 @@ is stored under a collision-safe id derived from its original id and content, in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,50 +49,70 @@ class HourResult:
     unknown_types: dict[str, int] = field(default_factory=dict)
 
 
-def _limits(table: str, columns: Sequence[str]) -> tuple[int | None, ...]:
-    types = dict(TABLE_BY_NAME[table].columns)
-    limits = []
-    for column in columns:
-        match = _VARCHAR.match(types[column])
-        limits.append(int(match.group(1)) if match else None)
-    return tuple(limits)
-
-
-_LIMITS = {table: _limits(table, columns) for table, columns in normalize.COLUMNS.items()}
-
-
-def _escape(text: str) -> str:
-    if _SPECIAL.search(text):
-        text = (
-            text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def _cell(value: Any, limit: int) -> str:
+    """A text cell in COPY text format, cut to its varchar width as DevStats does."""
+    if value is None:
+        return "\\N"
+    if type(value) is not str:
+        value = str(value) if isinstance(value, int | float) else orjson.dumps(value).decode()
+    if limit and len(value) > limit:
+        value = value[:limit]
+    if _SPECIAL.search(value):
+        value = (
+            value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
             .replace("\x00", "")
         )  # fmt: skip
-    return text
+    return value
 
 
-def copy_text(rows: Iterable[tuple[Any, ...]], limits: tuple[int | None, ...]) -> str:
-    """Rows in COPY text format; strings cut to their varchar width, as DevStats does."""
-    out: list[str] = []
-    append = out.append
-    for row in rows:
-        cells = []
-        for value, limit in zip(row, limits, strict=True):
-            kind = type(value)
-            if value is None:
-                cells.append("\\N")
-            elif kind is str:
-                if limit is not None and len(value) > limit:
-                    value = value[:limit]
-                cells.append(_escape(value))
-            elif kind is bool:
-                cells.append("t" if value else "f")
-            elif kind is int or kind is float:
-                cells.append(str(value))
-            else:
-                cells.append(_escape(orjson.dumps(value).decode()))
-        append("\t".join(cells))
-    out.append("")
-    return "\n".join(out)
+def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
+    """row -> one COPY line, compiled per table from its column types.
+
+    Formatting is most of the client's work on a write; a generated expression per table avoids a
+    Python call per cell for the common cases (numbers, NULLs, short clean strings).
+    """
+    types = dict(TABLE_BY_NAME[table].columns)
+    cells = []
+    for index, column in enumerate(normalize.COLUMNS[table]):
+        sql_type = types[column]
+        value = f"r[{index}]"
+        if sql_type.startswith(("bigint", "int", "smallint", "double")):
+            cells.append(f"(N if {value} is None else str({value}))")
+        elif sql_type.startswith("boolean"):
+            cells.append(f"(N if {value} is None else (T if {value} else F))")
+        else:
+            match = _VARCHAR.match(sql_type)
+            limit = int(match.group(1)) if match else 0
+            fits = f" and len({value}) <= {limit}" if limit else ""
+            cells.append(
+                f"(N if {value} is None else {value} if type({value}) is str{fits} and not special({value}) "
+                f"else cell({value}, {limit}))"
+            )
+    source = f"def format_row(r):\n    return TAB.join(({', '.join(cells)},))\n"
+    namespace: dict[str, Any] = {
+        "N": "\\N", "T": "t", "F": "f", "TAB": "\t", "special": _SPECIAL.search, "cell": _cell, "str": str,
+        "type": type, "len": len,
+    }  # fmt: skip
+    exec(compile(source, f"<copy formatter for {table}>", "exec"), namespace)  # noqa: S102 - generated from the schema only
+    return namespace["format_row"]
+
+
+_FORMATTERS = {table: _formatter(table) for table in normalize.COLUMNS}
+_SHARED_TABLES = frozenset({"gha_actors", "gha_repos", "gha_orgs", "gha_labels"})
+_EVENT_COLUMN = {
+    table: columns.index("event_id") for table, columns in normalize.COLUMNS.items() if "event_id" in columns
+}
+_KEY_COLUMNS = {
+    table: tuple(normalize.COLUMNS[table].index(k) for k in TABLE_BY_NAME[table].primary_key)
+    for table in normalize.COLUMNS
+}
+
+
+def copy_text(table: str, rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows of a table in COPY text format."""
+    lines = list(map(_FORMATTERS[table], rows))
+    lines.append("")
+    return "\n".join(lines)
 
 
 def collision_id(original: int, fingerprint: Fingerprint, attempt: int) -> int:
@@ -122,43 +144,43 @@ def _content_digest(event: dict[str, Any]) -> bytes:
 
 
 def assign_ids(cur: cursor, events: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
-    """Final ids for an hour's events: exact duplicates dropped, colliding ids moved aside."""
-    taken_here: dict[int, tuple[Fingerprint, bytes | None, dict[str, Any]]] = {}
-    pending: list[tuple[int, int, Fingerprint, dict[str, Any]]] = []
+    """Final ids for an hour's events, and how many were moved to collision-safe ids.
+
+    Exact duplicates within the hour are dropped. Fingerprints and content digests are computed only
+    for ids seen twice, which is rare.
+    """
+    taken_here: dict[int, dict[str, Any]] = {}
+    pending: list[tuple[int, int, dict[str, Any]]] = []
     for event in events:
         original = normalize.event_id_of(event)
-        pending.append((original, original, _fingerprint(event), event))
+        pending.append((original, original, event))
     result: list[tuple[int, dict[str, Any]]] = []
-    collisions = 0
+    moved = 0
     attempt = 0
     while pending:
         cur.execute(
             "select id, type, actor_id, repo_id, created_at from gha_events where id = any(%s)",
-            ([candidate for _, candidate, _, _ in pending],),
+            ([candidate for _, candidate, _ in pending],),
         )
         in_db = {row[0]: (row[1], row[2], row[3], row[4].isoformat()) for row in cur.fetchall()}
-        retry: list[tuple[int, int, Fingerprint, dict[str, Any]]] = []
-        for original, candidate, fingerprint, event in pending:
-            known = taken_here.get(candidate)
-            if known is not None:
-                if known[0] == fingerprint and _same_content(known, event):
+        retry: list[tuple[int, int, dict[str, Any]]] = []
+        for original, candidate, event in pending:
+            other = taken_here.get(candidate)
+            if other is not None:
+                if _content_digest(other) == _content_digest(event):
                     continue  # the same event twice in one hour file
-                retry.append((original, collision_id(original, fingerprint, attempt), fingerprint, event))
+                retry.append((original, collision_id(original, _fingerprint(event), attempt), event))
                 continue
             stored = in_db.get(candidate)
-            if stored is not None and stored != fingerprint:
-                retry.append((original, collision_id(original, fingerprint, attempt), fingerprint, event))
+            if stored is not None and stored != _fingerprint(event):
+                retry.append((original, collision_id(original, _fingerprint(event), attempt), event))
                 continue
-            taken_here[candidate] = (fingerprint, None, event)
+            taken_here[candidate] = event
             result.append((candidate, event))
-        collisions += len(retry)
+            moved += candidate != original
         pending = retry
         attempt += 1
-    return result, collisions
-
-
-def _same_content(known: tuple[Fingerprint, bytes | None, dict[str, Any]], event: dict[str, Any]) -> bool:
-    return _content_digest(known[2]) == _content_digest(event)
+    return result, moved
 
 
 class HourWriter:
@@ -207,41 +229,73 @@ class HourWriter:
             cur.execute("insert into gha_parsed(dt) values (%s) on conflict do nothing", (hour,))
         return result
 
+    def _copy(self, cur: cursor, target: str, table: str, data: bytes) -> int:
+        # One read of the whole buffer: small reads would make the loader thread fight for the GIL.
+        sql = f"copy {target} ({', '.join(normalize.COLUMNS[table])}) from stdin"
+        cur.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
+        return cur.rowcount
+
     def _move(self, cur: cursor, tables: dict[str, list[tuple[Any, ...]]], result: HourResult) -> int:
-        for table, table_rows in tables.items():
-            if not table_rows:
+        events = tables["gha_events"]
+        if not events:
+            return 0
+        # Events first: which of them are new decides everything else.
+        self._copy(cur, self._stage(cur, "gha_events"), "gha_events", _encode("gha_events", events))
+        columns = ", ".join(normalize.COLUMNS["gha_events"])
+        cur.execute(
+            f"insert into gha_events ({columns}) select {columns} from _stage_gha_events "
+            "on conflict do nothing returning id"
+        )
+        new_ids = {row[0] for row in cur.fetchall()}
+        result.rows["gha_events"] = len(new_ids)
+        staged = {table: self._stage(cur, table) for table in _SHARED_TABLES if tables[table]}
+        # The server loads one table while this thread formats the next: psycopg2 releases the GIL
+        # while it waits for PostgreSQL, so the two overlap.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
+            loads: list[tuple[str, Future[int]]] = []
+            for table, table_rows in tables.items():
+                if table == "gha_events" or not table_rows:
+                    continue
+                if table in _SHARED_TABLES:
+                    # Rows other events (and other hours) share: the database may hold them already.
+                    data = _encode(table, table_rows)
+                    loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
+                    continue
+                # Rows keyed by their event: only a new event's rows can be missing, and a new event's
+                # rows cannot be there yet, so they go straight in (duplicates within the hour dropped).
+                fresh = _fresh_rows(table, table_rows, new_ids)
+                if fresh:
+                    loads.append((table, loader.submit(self._copy, cur, table, table, _encode(table, fresh))))
+            for table, load in loads:
+                result.rows[table] = load.result()
+        return len(new_ids)
+
+    def _merge(self, cur: cursor, table: str, staging: str, data: bytes) -> int:
+        self._copy(cur, staging, table, data)
+        columns = ", ".join(normalize.COLUMNS[table])
+        cur.execute(f"insert into {table} ({columns}) select {columns} from {staging} on conflict do nothing")
+        return int(cur.rowcount)
+
+
+def _encode(table: str, rows: list[tuple[Any, ...]]) -> bytes:
+    return copy_text(table, rows).encode("utf-8", "replace")
+
+
+def _fresh_rows(table: str, rows: list[tuple[Any, ...]], new_ids: set[int]) -> list[tuple[Any, ...]]:
+    event_at = _EVENT_COLUMN[table]
+    key = _KEY_COLUMNS[table]
+    seen: set[tuple[Any, ...]] = set()
+    fresh = []
+    for row in rows:
+        if row[event_at] not in new_ids:
+            continue
+        if key:
+            row_key = tuple(row[i] for i in key)
+            if row_key in seen:
                 continue
-            staging = self._stage(cur, table)
-            columns = normalize.COLUMNS[table]
-            data = copy_text(table_rows, _LIMITS[table]).encode("utf-8", "replace")
-            cur.copy_expert(f"copy {staging} ({', '.join(columns)}) from stdin", io.BytesIO(data))
-        new_events = 0
-        if tables["gha_events"]:
-            cur.execute(
-                "create temporary table if not exists _new_events (id bigint primary key) on commit delete rows"
-            )
-            columns = ", ".join(normalize.COLUMNS["gha_events"])
-            cur.execute(
-                f"with inserted as (insert into gha_events ({columns}) select {columns} from _stage_gha_events "
-                "on conflict do nothing returning id) insert into _new_events select id from inserted"
-            )
-            new_events = cur.rowcount
-            result.rows["gha_events"] = new_events
-        for table, table_rows in tables.items():
-            if not table_rows or table == "gha_events":
-                continue
-            columns = ", ".join(normalize.COLUMNS[table])
-            if table in normalize.KEYLESS_TABLES:
-                cur.execute(
-                    f"insert into {table} ({columns}) select {columns} from _stage_{table} s "
-                    "where s.event_id in (select id from _new_events)"
-                )
-            else:
-                cur.execute(
-                    f"insert into {table} ({columns}) select {columns} from _stage_{table} on conflict do nothing"
-                )
-            result.rows[table] = cur.rowcount
-        return new_events
+            seen.add(row_key)
+        fresh.append(row)
+    return fresh
 
 
 def link_issues_to_pull_requests(conn: connection, since: datetime) -> int:
