@@ -548,6 +548,7 @@ JOBS: dict[str, Callable[[Path], Run]] = {
     "from elsewhere": from_elsewhere,
     "imported twice": imported_twice,
     "whole site": whole_site_on_a_broken_inventory,
+    "ansible too old": example_run("local", "-e", "preflight_min_ansible_version=99.0.0"),
 }
 
 
@@ -567,10 +568,12 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         # A job that raised fails only its own tests: they re-raise it from the dict.
         results = {job: future.exception() or future.result() for job, future in futures.items()}
     slowest = max((run.seconds for run in results.values() if isinstance(run, Run)), default=0.0)
-    print(
-        f"\npreflight tier: {len(results)} ansible-playbook runs in {time.monotonic() - started:.1f} s "
-        f"({WORKERS} at a time, slowest {slowest:.1f} s)"
-    )
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"\npreflight tier: {len(results)} ansible-playbook runs in {time.monotonic() - started:.1f} s "
+            f"({WORKERS} at a time, slowest {slowest:.1f} s)"
+        )
     return results
 
 
@@ -652,3 +655,13 @@ def test_the_whole_site_stops_at_preflight(job: str, runs: dict[str, Any], tmp_p
     assert "field 'start_date': '2014-06-31' is not a date" in message
     rendered = list(tmp_path_factory.getbasetemp().glob("run*/manifests"))
     assert rendered == []
+
+
+@pytest.mark.parametrize("job", ["ansible too old"])
+def test_an_old_ansible_core_is_refused_before_anything_else(job: str, runs: dict[str, Any]) -> None:
+    run = runs[job]
+    assert run.returncode != 0
+    (result,) = run.task_results("devstats.platform.preflight : Check the ansible-core version").values()
+    assert result["failed"]
+    assert "is too old: devstats.platform needs 99.0.0 or newer" in result["msg"]
+    assert VALIDATE_TASK not in run.task_names()
