@@ -253,8 +253,9 @@ def _write(
         cur,
         "update gha_actors a set name = coalesce(v.name, a.name), country_id = v.country_id, sex = v.sex, "
         "sex_prob = v.sex_prob::double precision, tz = v.tz, age = v.age::int, "
-        "tz_offset = (select (extract(epoch from utc_offset) / 60)::int from pg_timezone_names where name = v.tz) "
-        "from (values %s) as v(name, country_id, sex, sex_prob, tz, age, login) where lower(a.login) = v.login",
+        "tz_offset = (select (extract(epoch from utc_offset) / 60)::int from pg_timezone_names "
+        "where name = v.tz) from (values %s) as v(name, country_id, sex, sex_prob, tz, age, login) "
+        "where lower(a.login) = v.login",
         updates,
         page_size=2000,
     )
@@ -288,7 +289,8 @@ def _write(
     )
     execute_values(
         cur,
-        "insert into gha_actors_affiliations(actor_id, company_name, original_company_name, dt_from, dt_to, source) "
+        "insert into gha_actors_affiliations"
+        "(actor_id, company_name, original_company_name, dt_from, dt_to, source) "
         "values %s on conflict do nothing",
         rows,
         page_size=5000,

@@ -150,11 +150,15 @@ class ApiRestore:
             if row is None:
                 return True
             event_id, state, milestone_id = row
-            cur.execute("select label_id from gha_issues_labels where issue_id = %s and event_id = %s",
-                        (issue["id"], event_id))  # fmt: skip
+            cur.execute(
+                "select label_id from gha_issues_labels where issue_id = %s and event_id = %s",
+                (issue["id"], event_id),
+            )
             labels = {r[0] for r in cur.fetchall()}
-            cur.execute("select assignee_id from gha_issues_assignees where issue_id = %s and event_id = %s",
-                        (issue["id"], event_id))  # fmt: skip
+            cur.execute(
+                "select assignee_id from gha_issues_assignees where issue_id = %s and event_id = %s",
+                (issue["id"], event_id),
+            )
             assignees = {r[0] for r in cur.fetchall()}
         milestone = issue.get("milestone") or {}
         return (
@@ -181,8 +185,13 @@ class ApiRestore:
         missing = self._missing("gha_comments", [c["id"] for c in comments])
         for comment in comments:
             if comment["id"] in missing:
-                self._write("IssueCommentEvent", comment.get("user"), repo, {"action": "created", "comment": comment},
-                            comment.get("created_at"))  # fmt: skip
+                self._write(
+                    "IssueCommentEvent",
+                    comment.get("user"),
+                    repo,
+                    {"action": "created", "comment": comment},
+                    comment.get("created_at"),
+                )
                 self.result.comments_restored += 1
 
     def _restore_reviews(self, repo: dict[str, Any], issue: dict[str, Any]) -> None:
@@ -192,8 +201,13 @@ class ApiRestore:
         missing = self._missing("gha_reviews", [r["id"] for r in reviews])
         for review in reviews:
             if review["id"] in missing:
-                self._write("PullRequestReviewEvent", review.get("user"), repo, {"action": "created", "review": review},
-                            review.get("submitted_at"))  # fmt: skip
+                self._write(
+                    "PullRequestReviewEvent",
+                    review.get("user"),
+                    repo,
+                    {"action": "created", "review": review},
+                    review.get("submitted_at"),
+                )
                 self.result.reviews_restored += 1
 
     def _restore_releases(self, repo: dict[str, Any], since: datetime) -> None:
@@ -203,8 +217,13 @@ class ApiRestore:
         missing = self._missing("gha_releases", [r["id"] for r in recent])
         for release in recent:
             if release["id"] in missing:
-                self._write("ReleaseEvent", release.get("author"), repo, {"action": "published", "release": release},
-                            release.get("published_at"))  # fmt: skip
+                self._write(
+                    "ReleaseEvent",
+                    release.get("author"),
+                    repo,
+                    {"action": "published", "release": release},
+                    release.get("published_at"),
+                )
                 self.result.releases_restored += 1
 
     def _write(
@@ -218,10 +237,14 @@ class ApiRestore:
         with self.conn, self.conn.cursor() as cur:
             event_id = next_api_event_id(cur)
             event = {
-                "id": str(event_id), "type": etype, "public": True, "created_at": at or _iso(self.now),
+                "id": str(event_id),
+                "type": etype,
+                "public": True,
+                "created_at": at or _iso(self.now),
                 "actor": {"id": (actor or {}).get("id", 0), "login": (actor or {}).get("login", "")},
-                "repo": repo, "payload": payload,
-            }  # fmt: skip
+                "repo": repo,
+                "payload": payload,
+            }
             rows = normalize.Rows()
             normalize.normalize(event, event_id, rows)
             tables = rows.finish()

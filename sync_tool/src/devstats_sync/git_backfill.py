@@ -52,7 +52,8 @@ class GitResult:
     def describe(self) -> str:
         failed = f", {len(self.failed_repos)} could not be fetched" if self.failed_repos else ""
         return (
-            f"git: {self.repos} repositories ({self.fetched} fetched{failed}); {self.pushes} pushes examined, "
+            f"git: {self.repos} repositories ({self.fetched} fetched{failed}); "
+            f"{self.pushes} pushes examined, "
             f"{self.unresolved_pushes} not in the clones; {self.commits_added} commits added, "
             f"{self.commits_enriched} enriched, {self.files} file rows"
         )
@@ -121,7 +122,8 @@ class GitBackfill:
             self.skip = re.compile(pattern)
         except re.error as error:
             raise ValueError(
-                f"project {project.name}, field 'files_skip_pattern': {pattern!r} is not a regular expression: {error}"
+                f"project {project.name}, field 'files_skip_pattern': {pattern!r} "
+                f"is not a regular expression: {error}"
             ) from None
 
     def clone_path(self, repo_name: str) -> Path:
@@ -169,7 +171,8 @@ class GitBackfill:
             select e.id, e.actor_id, e.dup_actor_login, e.repo_id, e.dup_repo_name, e.created_at,
                    coalesce(p.befor, ''), coalesce(p.head, '')
             from gha_events e join gha_payloads p on p.event_id = e.id
-            where e.type = 'PushEvent' and e.dup_repo_name = %s and (%s::timestamp is null or e.created_at >= %s)
+            where e.type = 'PushEvent' and e.dup_repo_name = %s
+              and (%s::timestamp is null or e.created_at >= %s)
             order by e.created_at, e.id
             """,
             (repo_name, since, since),
@@ -242,7 +245,8 @@ class GitBackfill:
         )
         cur.execute(
             "select distinct on (lower(e.email)) lower(e.email), a.id, a.login from gha_actors_emails e "
-            "join gha_actors a on a.id = e.actor_id where lower(e.email) = any(%s) order by lower(e.email), a.id desc",
+            "join gha_actors a on a.id = e.actor_id where lower(e.email) = any(%s) "
+            "order by lower(e.email), a.id desc",
             (emails,),
         )
         by_email = {row[0]: (row[1], row[2]) for row in cur.fetchall()}
@@ -257,19 +261,34 @@ class GitBackfill:
                   dup_committer_login, loc_added, loc_removed, files_changed, origin)
                 select %(sha)s, %(event)s, %(an)s, %(msg)s,
                   not exists (select 1 from gha_commits where sha = %(sha)s),
-                  %(actor)s, %(login)s, %(repo_id)s, %(repo)s, 'PushEvent', %(at)s, '', %(ae)s, %(cn)s, %(ce)s,
+                  %(actor)s, %(login)s, %(repo_id)s, %(repo)s, 'PushEvent', %(at)s, '',
+                  %(ae)s, %(cn)s, %(ce)s,
                   %(aid)s, %(cid)s, %(alogin)s, %(clogin)s, %(added)s, %(removed)s, %(files)s, %(origin)s
                 on conflict (sha, event_id) do nothing
                 """,
                 {
-                    "sha": c.sha, "event": push.event_id, "an": c.author_name[:160], "msg": c.message,
-                    "actor": push.actor_id, "login": push.actor_login, "repo_id": push.repo_id,
-                    "repo": push.repo_name, "at": push.created_at, "ae": c.author_email[:160],
-                    "cn": c.committer_name[:160], "ce": c.committer_email[:160], "aid": author[0],
-                    "cid": committer[0], "alogin": author[1][:120], "clogin": committer[1][:120],
-                    "added": c.loc_added, "removed": c.loc_removed, "files": len(c.files), "origin": ORIGIN_GIT,
+                    "sha": c.sha,
+                    "event": push.event_id,
+                    "an": c.author_name[:160],
+                    "msg": c.message,
+                    "actor": push.actor_id,
+                    "login": push.actor_login,
+                    "repo_id": push.repo_id,
+                    "repo": push.repo_name,
+                    "at": push.created_at,
+                    "ae": c.author_email[:160],
+                    "cn": c.committer_name[:160],
+                    "ce": c.committer_email[:160],
+                    "aid": author[0],
+                    "cid": committer[0],
+                    "alogin": author[1][:120],
+                    "clogin": committer[1][:120],
+                    "added": c.loc_added,
+                    "removed": c.loc_removed,
+                    "files": len(c.files),
+                    "origin": ORIGIN_GIT,
                 },
-            )  # fmt: skip
+            )
             if cur.rowcount:
                 result.commits_added += 1
                 continue
@@ -279,9 +298,16 @@ class GitBackfill:
                 "committer_name = case when committer_name = '' then %s else committer_name end, "
                 "committer_email = case when committer_email = '' then %s else committer_email end "
                 "where sha = %s and event_id = %s and loc_added is null",
-                (c.loc_added, c.loc_removed, len(c.files), c.committer_name[:160], c.committer_email[:160],
-                 c.sha, push.event_id),
-            )  # fmt: skip
+                (
+                    c.loc_added,
+                    c.loc_removed,
+                    len(c.files),
+                    c.committer_name[:160],
+                    c.committer_email[:160],
+                    c.sha,
+                    push.event_id,
+                ),
+            )
             result.commits_enriched += cur.rowcount
         file_rows = [
             (c.sha, path, size, push.created_at, extension(path)) for c in commits for path, size in c.files
@@ -295,11 +321,14 @@ class GitBackfill:
             result.files += cur.rowcount
             execute_values(
                 cur,
-                "insert into gha_events_commits_files (sha, event_id, path, size, dt, repo_group, dup_repo_id, "
-                "dup_repo_name, dup_type, dup_created_at, ext) select v.sha, v.event_id, v.path, v.size, v.dt, "
+                "insert into gha_events_commits_files (sha, event_id, path, size, dt, repo_group, "
+                "dup_repo_id, dup_repo_name, dup_type, dup_created_at, ext) "
+                "select v.sha, v.event_id, v.path, v.size, v.dt, "
                 "r.repo_group, v.repo_id, v.repo_name, 'PushEvent', v.dt, v.ext "
                 "from (values %s) as v(sha, event_id, path, size, dt, repo_id, repo_name, ext) "
                 "left join gha_repos r on r.id = v.repo_id and r.name = v.repo_name on conflict do nothing",
-                [(sha, push.event_id, path, size, dt, push.repo_id, push.repo_name, ext)
-                 for sha, path, size, dt, ext in file_rows],
-            )  # fmt: skip
+                [
+                    (sha, push.event_id, path, size, dt, push.repo_id, push.repo_name, ext)
+                    for sha, path, size, dt, ext in file_rows
+                ],
+            )

@@ -91,19 +91,28 @@ class GitHubClient:
         self.tokens = [
             TokenState(
                 position=i + 1,
-                client=Github(auth=Auth.Token(token), base_url=self.base_url, timeout=timeout, retry=None,
-                              per_page=PER_PAGE, seconds_between_requests=None, seconds_between_writes=None),
+                client=Github(
+                    auth=Auth.Token(token),
+                    base_url=self.base_url,
+                    timeout=timeout,
+                    retry=None,
+                    per_page=PER_PAGE,
+                    seconds_between_requests=None,
+                    seconds_between_writes=None,
+                ),
             )
             for i, token in enumerate(tokens)
-        ]  # fmt: skip
+        ]
 
     def _reject(self, state: TokenState, status: int) -> None:
         state.usable = False
         self.stats.rejected_tokens.append(state.position)
         log.error(
             "GitHub token #%d of %d was rejected (HTTP %d, bad credentials); it is skipped for this run",
-            state.position, len(self.tokens), status,
-        )  # fmt: skip
+            state.position,
+            len(self.tokens),
+            status,
+        )
 
     def check_tokens(self) -> dict[int, int]:
         """Asks /rate_limit with each token: drops rejected ones, returns remaining quota by position."""
@@ -138,7 +147,8 @@ class GitHubClient:
             wait = max(0.0, min(s.reset_at for s in usable) - now) + 1.0
             if wait > self.max_wait:
                 raise GitHubApiError(
-                    f"all GitHub tokens are out of quota for {wait:.0f}s more (limit --api-max-wait {self.max_wait:.0f}s)"
+                    f"all GitHub tokens are out of quota for {wait:.0f}s more "
+                    f"(limit --api-max-wait {self.max_wait:.0f}s)"
                 )
             log.warning(
                 "all %d GitHub token(s) are out of quota; waiting %.0fs for the reset", len(usable), wait
@@ -168,7 +178,7 @@ class GitHubClient:
             state.reset_at = float(lowered["x-ratelimit-reset"])
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
-        """One GET with rotation, waiting and retries; returns (headers, JSON). 404 raises UnknownObjectException."""
+        """One GET with rotation, waiting and retries: (headers, JSON); 404 raises UnknownObjectException."""
         attempt = 0
         while True:
             state = self._pick()

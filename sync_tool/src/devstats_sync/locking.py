@@ -50,9 +50,8 @@ def lock_key(project: str) -> int:
 def application_name(command: str, project: str) -> str:
     # PostgreSQL keeps 63 bytes of application_name: the most telling parts go first.
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"{APPLICATION_PREFIX} {command} {project} pid={os.getpid()} host={socket.gethostname()} start={started}"[
-        :63
-    ]
+    who = f"pid={os.getpid()} host={socket.gethostname()} start={started}"
+    return f"{APPLICATION_PREFIX} {command} {project} {who}"[:63]
 
 
 def find_holder(conn: connection, project: str) -> Holder | None:
@@ -62,7 +61,8 @@ def find_holder(conn: connection, project: str) -> Holder | None:
             select a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), ''), a.backend_start
             from pg_locks l join pg_stat_activity a on a.pid = l.pid
             where l.locktype = 'advisory' and l.granted and l.classid = %s::oid and l.objid = %s::oid
-              and l.objsubid = 2 and l.database = (select oid from pg_database where datname = current_database())
+              and l.objsubid = 2
+              and l.database = (select oid from pg_database where datname = current_database())
             """,
             (LOCK_CLASS, lock_key(project) & 0xFFFFFFFF),
         )

@@ -139,8 +139,9 @@ def _metrics(
     summary = run_metrics(conn, project=project, metrics_dir=config.metrics_dir, full=full, now=config.now)
     failed = f"; {len(summary.failed)} failed: {'; '.join(summary.failed)}" if summary.failed else ""
     report.lines.append(
-        f"metrics ({'full' if full else 'due'}): {summary.metrics_computed} computed, {summary.not_due} not due, "
-        f"{summary.series_written} series tables, {summary.rows_written} rows in {summary.seconds:.1f}s{failed}"
+        f"metrics ({'full' if full else 'due'}): {summary.metrics_computed} computed, "
+        f"{summary.not_due} not due, {summary.series_written} series tables, "
+        f"{summary.rows_written} rows in {summary.seconds:.1f}s{failed}"
     )
 
 
@@ -186,7 +187,8 @@ def sync(config: PipelineConfig, project: Project) -> RunReport:
         with running(conn, project, "sync"):
             if not is_provisioned(conn):
                 raise NotProvisionedError(
-                    f"project {project.name} is not provisioned yet: run 'devstats-sync provision --project {project.name}'"
+                    f"project {project.name} is not provisioned yet: "
+                    f"run 'devstats-sync provision --project {project.name}'"
                 )
             last = last_parsed_hour(conn)
             start = last + HOUR if last else project.start_date

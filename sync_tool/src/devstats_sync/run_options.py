@@ -25,42 +25,81 @@ def data_dir() -> Path:
 
 def add_project_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--projects-file", "--config", dest="projects_file", type=Path, default=None,
+        "--projects-file",
+        "--config",
+        dest="projects_file",
+        type=Path,
+        default=None,
         help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--dsn", default=None,
-        help="PostgreSQL DSN; the dbname is replaced by each project's (default: $DEVSTATS_DSN, else libpq's PG* env)",
-    )  # fmt: skip
+        "--dsn",
+        default=None,
+        help="PostgreSQL DSN; the dbname is replaced by each project's "
+        "(default: $DEVSTATS_DSN, else libpq's PG* environment)",
+    )
 
 
 def add_pipeline(parser: argparse.ArgumentParser) -> None:
     add_project_file(parser)
     parser.add_argument("--project", required=True, help="the project's name in the projects file")
-    parser.add_argument("--archive-url", default=None,
-                        help=f"GH Archive base URL or directory (default: $DEVSTATS_ARCHIVE_URL or {ARCHIVE_URL})")  # fmt: skip
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="cache root for GH Archive hours and git clones (default: $DEVSTATS_DATA_DIR)")  # fmt: skip
-    parser.add_argument("--git-base", default=None,
-                        help=f"where repositories are cloned from (default: $DEVSTATS_GIT_BASE or {DEFAULT_GIT_BASE})")  # fmt: skip
+    parser.add_argument(
+        "--archive-url",
+        default=None,
+        help=f"GH Archive base URL or directory (default: $DEVSTATS_ARCHIVE_URL or {ARCHIVE_URL})",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="cache root for GH Archive hours and git clones (default: $DEVSTATS_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--git-base",
+        default=None,
+        help=f"where repositories are cloned from (default: $DEVSTATS_GIT_BASE or {DEFAULT_GIT_BASE})",
+    )
     parser.add_argument("--skip-git", action="store_true", help="leave out the git step")
-    parser.add_argument("--github-tokens-file", type=Path, default=None,
-                        help="file with GitHub tokens, one per line (also $GITHUB_TOKENS, $GITHUB_TOKENS_FILE)")  # fmt: skip
-    parser.add_argument("--github-api-url", default=None,
-                        help=f"GitHub (Enterprise) API base URL (default: $GITHUB_API_URL or {API_URL})")  # fmt: skip
+    parser.add_argument(
+        "--github-tokens-file",
+        type=Path,
+        default=None,
+        help="file with GitHub tokens, one per line (also $GITHUB_TOKENS, $GITHUB_TOKENS_FILE)",
+    )
+    parser.add_argument(
+        "--github-api-url",
+        default=None,
+        help=f"GitHub (Enterprise) API base URL (default: $GITHUB_API_URL or {API_URL})",
+    )
     parser.add_argument("--api-window-hours", type=int, default=24, help="how far back the API step looks")
-    parser.add_argument("--api-max-wait", type=float, default=3600.0,
-                        help="longest wait for a quota reset, seconds (default: 3600)")  # fmt: skip
+    parser.add_argument(
+        "--api-max-wait",
+        type=float,
+        default=3600.0,
+        help="longest wait for a quota reset, seconds (default: 3600)",
+    )
     parser.add_argument(
         "--metrics-dir", type=Path, default=None, help="metrics.yaml + SQL (default: the bundled set)"
     )
-    parser.add_argument("--github-users", type=Path, default=None,
-                        help="cncf/gitdm github_users.json (default: $DEVSTATS_GITHUB_USERS)")  # fmt: skip
-    parser.add_argument("--companies", type=Path, default=None,
-                        help="cncf/gitdm companies.yaml (default: $DEVSTATS_COMPANIES)")  # fmt: skip
+    parser.add_argument(
+        "--github-users",
+        type=Path,
+        default=None,
+        help="cncf/gitdm github_users.json (default: $DEVSTATS_GITHUB_USERS)",
+    )
+    parser.add_argument(
+        "--companies",
+        type=Path,
+        default=None,
+        help="cncf/gitdm companies.yaml (default: $DEVSTATS_COMPANIES)",
+    )
     parser.add_argument("--to", dest="end", default=None, help="hour to stop ingesting before (default: now)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar (default: when stderr is a terminal)")  # fmt: skip
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
 
 
 def projects_from(args: argparse.Namespace) -> list[Project]:
@@ -89,8 +128,10 @@ def dsn_from(args: argparse.Namespace) -> str:
 def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
     root = args.cache_dir or data_dir()
     try:
-        archive = Archive(args.archive_url or os.environ.get("DEVSTATS_ARCHIVE_URL") or ARCHIVE_URL,
-                          cache_dir=root / "gharchive")  # fmt: skip
+        archive = Archive(
+            args.archive_url or os.environ.get("DEVSTATS_ARCHIVE_URL") or ARCHIVE_URL,
+            cache_dir=root / "gharchive",
+        )
         tokens = load_tokens(None, args.github_tokens_file)
     except (ArchiveError, GitHubApiError) as error:
         raise ConfigError(str(error)) from None

@@ -63,8 +63,10 @@ def project_status(dsn: str, project: Project, now: datetime, stale_after: timed
                 return status
             cur.execute("select max(dt) from gha_parsed")
             status.last_parsed_hour = cur.fetchone()[0]
-            cur.execute("select name, value_s, value_dt from gha_vars where name in (%s, %s)",
-                        (PROVISIONED_VAR, RUNNING_VAR))  # fmt: skip
+            cur.execute(
+                "select name, value_s, value_dt from gha_vars where name in (%s, %s)",
+                (PROVISIONED_VAR, RUNNING_VAR),
+            )
             for name, value_s, value_dt in cur.fetchall():
                 if name == PROVISIONED_VAR:
                     status.provisioned = value_dt is not None

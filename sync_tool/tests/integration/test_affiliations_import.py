@@ -12,13 +12,25 @@ from devstats_sync.affiliations import AffiliationsError, import_affiliations, p
 from devstats_sync.normalize import hash_id
 
 USERS = [
-    {"login": "alice", "email": "alice!acme.com, a.smith!old.org", "name": "Alice Smith",
-     "affiliation": "Old Co < 2019-01-01, Acme < 2021-06-30, Independent", "source": "config",
-     "country_id": "pl", "tz": "Europe/Warsaw"},
-    {"login": "Alice", "email": "alice!home.net", "name": "Alice Smith", "affiliation": "Wrong Inc", "source": "domain"},
+    {
+        "login": "alice",
+        "email": "alice!acme.com, a.smith!old.org",
+        "name": "Alice Smith",
+        "affiliation": "Old Co < 2019-01-01, Acme < 2021-06-30, Independent",
+        "source": "config",
+        "country_id": "pl",
+        "tz": "Europe/Warsaw",
+    },
+    {
+        "login": "Alice",
+        "email": "alice!home.net",
+        "name": "Alice Smith",
+        "affiliation": "Wrong Inc",
+        "source": "domain",
+    },
     {"login": "bob", "email": "bob!gizmo.io", "name": "Bob", "affiliation": "Gizmo Labs", "source": "user"},
     {"login": "carol", "email": "carol!example.com", "name": "", "affiliation": "NotFound"},
-]  # fmt: skip
+]
 COMPANIES = "acquisitions:\n  - ['^Gizmo Labs$', 'MegaCorp']\n"
 
 
@@ -40,33 +52,58 @@ def test_import_then_reimport_is_a_noop(db_dsn: str, tmp_path: Path) -> None:
     assert (result.users, result.actors_added, result.companies) == (3, 2, 4)
     bob, carol = hash_id("actor", "bob"), hash_id("actor", "carol")
     assert rows(conn, "select actor_id, email from gha_actors_emails order by actor_id, email") == sorted(
-        [(-5, "a.smith@old.org"), (-5, "alice@acme.com"), (-5, "alice@home.net"), (11, "a.smith@old.org"),
-         (11, "alice@acme.com"), (11, "alice@home.net"), (bob, "bob@gizmo.io"), (carol, "carol@example.com")]
-    )  # fmt: skip
-    assert rows(conn, "select company_name, original_company_name, dt_from, dt_to, source "
-                      "from gha_actors_affiliations where actor_id = 11 order by dt_from") == [
+        [
+            (-5, "a.smith@old.org"),
+            (-5, "alice@acme.com"),
+            (-5, "alice@home.net"),
+            (11, "a.smith@old.org"),
+            (11, "alice@acme.com"),
+            (11, "alice@home.net"),
+            (bob, "bob@gizmo.io"),
+            (carol, "carol@example.com"),
+        ]
+    )
+    assert rows(
+        conn,
+        "select company_name, original_company_name, dt_from, dt_to, source "
+        "from gha_actors_affiliations where actor_id = 11 order by dt_from",
+    ) == [
         ("Old Co", "Old Co", datetime(1970, 1, 1), datetime(2019, 1, 1), "config"),
         ("Acme", "Acme", datetime(2019, 1, 1), datetime(2021, 6, 30), "config"),
         ("Independent", "Independent", datetime(2021, 6, 30), datetime(2099, 1, 1), "config"),
-    ]  # fmt: skip
-    assert rows(conn, f"select company_name, original_company_name from gha_actors_affiliations "
-                      f"where actor_id = {bob}") == [("MegaCorp", "Gizmo Labs")]  # fmt: skip
+    ]
+    assert rows(
+        conn,
+        f"select company_name, original_company_name from gha_actors_affiliations where actor_id = {bob}",
+    ) == [("MegaCorp", "Gizmo Labs")]
     assert rows(conn, "select name from gha_companies order by name") == [
-        ("Acme",), ("Independent",), ("MegaCorp",), ("Old Co",)]  # fmt: skip
+        ("Acme",),
+        ("Independent",),
+        ("MegaCorp",),
+        ("Old Co",),
+    ]
     assert rows(conn, "select name, country_id, tz, tz_offset is not null from gha_actors where id = 11") == [
-        ("Alice Smith", "pl", "Europe/Warsaw", True)]  # fmt: skip
+        ("Alice Smith", "pl", "Europe/Warsaw", True)
+    ]
     assert rows(conn, "select count(*) from gha_actors_names") == [(3,)]
 
-    counts = rows(conn, "select (select count(*) from gha_actors_affiliations), (select count(*) from gha_actors)")
+    counts = rows(
+        conn, "select (select count(*) from gha_actors_affiliations), (select count(*) from gha_actors)"
+    )
     again = import_affiliations(conn, users_file, companies_file)
     assert again.skipped and "already imported" in again.describe()
-    assert rows(conn, "select (select count(*) from gha_actors_affiliations), (select count(*) from gha_actors)") == counts
+    assert (
+        rows(conn, "select (select count(*) from gha_actors_affiliations), (select count(*) from gha_actors)")
+        == counts
+    )
 
     # A changed file replaces the periods of the actors it names.
     users_file.write_text(json.dumps([{**USERS[2], "affiliation": "Acme"}]))
     changed = import_affiliations(conn, users_file, companies_file)
     assert not changed.skipped
-    assert rows(conn, f"select company_name from gha_actors_affiliations where actor_id = {bob}") == [("Acme",)]
+    assert rows(conn, f"select company_name from gha_actors_affiliations where actor_id = {bob}") == [
+        ("Acme",)
+    ]
     conn.close()
 
 
@@ -80,7 +117,7 @@ def test_import_then_reimport_is_a_noop(db_dsn: str, tmp_path: Path) -> None:
     ],
 )
 def test_bad_affiliations_say_where(text: str, message: str) -> None:
-    with pytest.raises(AffiliationsError, match="users.json, entry #3") as error:
+    with pytest.raises(AffiliationsError, match=r"users\.json, entry #3") as error:
         parse_affiliation(text, "users.json, entry #3")
     assert message in str(error.value)
 

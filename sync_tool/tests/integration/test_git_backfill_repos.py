@@ -11,7 +11,9 @@ from devstats_sync.git_backfill import GitBackfill
 from devstats_sync.projects_config import project_from_dict
 
 PROJECT = project_from_dict(
-    {"name": "demo", "orgs": ["acme"], "start_date": "2024-01-01", "files_skip_pattern": "(^|/)vendor/"}, 0, "test"
+    {"name": "demo", "orgs": ["acme"], "start_date": "2024-01-01", "files_skip_pattern": "(^|/)vendor/"},
+    0,
+    "test",
 )
 
 
@@ -31,7 +33,8 @@ def commit(repo: git.Repo, files: dict[str, str | None], message: str, author: s
 
 def push_event(cur: psycopg2.extensions.cursor, event_id: int, before: str, head: str, at: datetime) -> None:
     cur.execute(
-        "insert into gha_events (id, type, actor_id, repo_id, public, created_at, dup_actor_login, dup_repo_name) "
+        "insert into gha_events (id, type, actor_id, repo_id, public, created_at, dup_actor_login, "
+        "dup_repo_name) "
         "values (%s, 'PushEvent', 11, 500, true, %s, 'alice', 'acme/widget')",
         (event_id, at),
     )
@@ -46,12 +49,19 @@ def push_event(cur: psycopg2.extensions.cursor, event_id: int, before: str, head
 def test_backfill_commits_files_and_incremental_runs(db_dsn: str, tmp_path: Path) -> None:
     work = git.Repo.init(tmp_path / "remote" / "acme" / "widget", initial_branch="main")
     base = commit(work, {"README.md": "hello\n"}, "Initial", "alice")
-    c1 = commit(work, {"main.go": "package main\n\nfunc main() {}\n", "vendor/lib/x.go": "package x\n"},
-                "Add main", "alice")  # fmt: skip
+    c1 = commit(
+        work,
+        {"main.go": "package main\n\nfunc main() {}\n", "vendor/lib/x.go": "package x\n"},
+        "Add main",
+        "alice",
+    )
     c2 = commit(work, {"README.md": "hello\nworld\n", "docs/guide.MD": "# Guide\n"}, "Docs", "bob")
     conn = psycopg2.connect(db_dsn)
     with conn, conn.cursor() as cur:
-        cur.execute("insert into gha_repos (id, name, org_login, repo_group) values (500, 'acme/widget', 'acme', 'Core')")
+        cur.execute(
+            "insert into gha_repos (id, name, org_login, repo_group) "
+            "values (500, 'acme/widget', 'acme', 'Core')"
+        )
         cur.execute("insert into gha_actors (id, login) values (21, 'bob')")
         cur.execute("insert into gha_actors_emails (actor_id, email) values (21, 'bob@acme.example')")
         push_event(cur, 1, base, c2, datetime(2024, 1, 2, 3))
@@ -61,17 +71,34 @@ def test_backfill_commits_files_and_incremental_runs(db_dsn: str, tmp_path: Path
     assert (first.repos, first.fetched, first.pushes, first.commits_added) == (1, 1, 2, 2)
     with conn, conn.cursor() as cur:
         cur.execute(
-            "select sha, event_id, author_name, author_email, committer_name, message, is_distinct, loc_added, "
-            "loc_removed, files_changed, origin, author_id, dup_author_login, dup_type from gha_commits order by sha"
+            "select sha, event_id, author_name, author_email, committer_name, message, is_distinct, "
+            "loc_added, loc_removed, files_changed, origin, author_id, dup_author_login, dup_type "
+            "from gha_commits order by sha"
         )
         rows = {r[0]: r[1:] for r in cur.fetchall()}
         cur.execute("select sha, path, size, ext from gha_commits_files order by sha, path")
         files = cur.fetchall()
         cur.execute("select count(*), min(repo_group) from gha_events_commits_files")
         events_files = cur.fetchone()
-    assert rows[c1] == (1, "Alice", "alice@acme.example", "Bot", "Add main", True, 3, 0, 1, 1, None, "", "PushEvent")
+    assert rows[c1] == (
+        1,
+        "Alice",
+        "alice@acme.example",
+        "Bot",
+        "Add main",
+        True,
+        3,
+        0,
+        1,
+        1,
+        None,
+        "",
+        "PushEvent",
+    )
     assert rows[c2] == (1, "Bob", "bob@acme.example", "Bot", "Docs", True, 2, 0, 2, 1, 21, "bob", "PushEvent")
-    assert files == sorted([(c1, "main.go", 29, "go"), (c2, "README.md", 12, "md"), (c2, "docs/guide.MD", 8, "md")])
+    assert files == sorted(
+        [(c1, "main.go", 29, "go"), (c2, "README.md", 12, "md"), (c2, "docs/guide.MD", 8, "md")]
+    )
     assert events_files == (3, "Core")
 
     # A new push: only its commit is added; the earlier ones are not examined again.
@@ -79,7 +106,11 @@ def test_backfill_commits_files_and_incremental_runs(db_dsn: str, tmp_path: Path
     with conn, conn.cursor() as cur:
         push_event(cur, 3, c2, c3, datetime(2024, 1, 2, 5))
     second = backfill.run()
-    assert (second.pushes, second.commits_added, second.files) == (2, 1, 1)  # the watermark push and the new one
+    assert (second.pushes, second.commits_added, second.files) == (
+        2,
+        1,
+        1,
+    )  # the watermark push and the new one
     with conn, conn.cursor() as cur:
         cur.execute("select loc_removed, files_changed from gha_commits where sha = %s", (c3,))
         assert cur.fetchone() == (3, 1)

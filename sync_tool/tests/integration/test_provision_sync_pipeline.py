@@ -31,7 +31,9 @@ metrics:
     sql: events
     periods: h
 """
-EVENTS_SQL = "select count(*) as value from gha_events where created_at >= '{{from}}' and created_at < '{{to}}'\n"
+EVENTS_SQL = (
+    "select count(*) as value from gha_events where created_at >= '{{from}}' and created_at < '{{to}}'\n"
+)
 
 
 def generated(archive: Path, hours: int) -> list[dict[str, Any]]:
@@ -62,8 +64,12 @@ def expected_links(events: list[dict[str, Any]]) -> set[tuple[int, int]]:
 @pytest.fixture
 def setup(pg_server: EmbeddedPostgres, tmp_path: Path) -> dict[str, Any]:
     archive = tmp_path / "archive"
-    write_hours(archive, H0, H0 + 6 * HOUR,
-                GeneratorConfig(seed=7, events_per_hour=300, focus_repos=REPOS, focus_share=0.3))  # fmt: skip
+    write_hours(
+        archive,
+        H0,
+        H0 + 6 * HOUR,
+        GeneratorConfig(seed=7, events_per_hour=300, focus_repos=REPOS, focus_share=0.3),
+    )
     remote = tmp_path / "remote"
     for name in REPOS:
         repo = git.Repo.init(remote / name, initial_branch="main")
@@ -79,8 +85,14 @@ def setup(pg_server: EmbeddedPostgres, tmp_path: Path) -> dict[str, Any]:
     metrics.mkdir(parents=True)
     (metrics / "metrics.yaml").write_text(METRICS_YAML)
     (metrics / "events.sql").write_text(EVENTS_SQL)
-    yield {"archive": archive, "remote": remote, "projects_file": projects_file, "metrics": tmp_path / "metrics",
-           "tmp": tmp_path, "dsn": pg_server.dsn()}  # fmt: skip
+    yield {
+        "archive": archive,
+        "remote": remote,
+        "projects_file": projects_file,
+        "metrics": tmp_path / "metrics",
+        "tmp": tmp_path,
+        "dsn": pg_server.dsn(),
+    }
     conn = psycopg2.connect(pg_server.dsn())
     conn.autocommit = True
     with conn.cursor() as cur:
@@ -90,10 +102,15 @@ def setup(pg_server: EmbeddedPostgres, tmp_path: Path) -> dict[str, Any]:
 
 def config_for(setup: dict[str, Any], end: datetime, archive: Archive | None = None) -> PipelineConfig:
     return PipelineConfig(
-        dsn=setup["dsn"], archive=archive or Archive(str(setup["archive"]), cache_dir=setup["tmp"] / "cache"),
-        git_cache_dir=setup["tmp"] / "git-cache", git_base=str(setup["remote"]), metrics_dir=setup["metrics"],
-        end=end, now=end, progress=False,
-    )  # fmt: skip
+        dsn=setup["dsn"],
+        archive=archive or Archive(str(setup["archive"]), cache_dir=setup["tmp"] / "cache"),
+        git_cache_dir=setup["tmp"] / "git-cache",
+        git_base=str(setup["remote"]),
+        metrics_dir=setup["metrics"],
+        end=end,
+        now=end,
+        progress=False,
+    )
 
 
 def query(setup: dict[str, Any], sql: str) -> list[tuple[Any, ...]]:
@@ -113,9 +130,13 @@ def test_provision_then_two_syncs(setup: dict[str, Any]) -> None:
 
     report = provision(config_for(setup, H0 + 3 * HOUR), project)
     assert report.hours_loaded == 3
-    assert query(setup, "select count(*) from gha_events") == [(sum(per_hour[H0 + i * HOUR] for i in range(3)),)]
+    assert query(setup, "select count(*) from gha_events") == [
+        (sum(per_hour[H0 + i * HOUR] for i in range(3)),)
+    ]
     assert query(setup, "select max(dt), count(*) from gha_parsed") == [(H0 + 2 * HOUR, 3)]
-    assert query(setup, "select name from gha_vars where name in ('provisioned', 'running')") == [("provisioned",)]
+    assert query(setup, "select name from gha_vars where name in ('provisioned', 'running')") == [
+        ("provisioned",)
+    ]
     assert query(setup, f"select count(*) from gha_computed where metric = '{PROVISIONED_METRIC}'") == [(1,)]
 
     first = sync(config_for(setup, H0 + 5 * HOUR), project)
@@ -137,11 +158,16 @@ def test_provision_then_two_syncs(setup: dict[str, Any]) -> None:
     assert (Path(setup["tmp"]) / "git-cache" / "kubernetes" / "kubernetes.git" / "HEAD").exists()
 
     (table,) = query(setup, "select tablename from pg_tables where tablename = 'sevents_h'")[0]
-    columns = [c for (c,) in query(setup, f"select column_name from information_schema.columns "
-                                          f"where table_name = '{table}'") if c not in ("time", "period")]  # fmt: skip
+    columns = [
+        c
+        for (c,) in query(
+            setup, f"select column_name from information_schema.columns where table_name = '{table}'"
+        )
+        if c not in ("time", "period")
+    ]
     rows = query(setup, f"select time, {columns[0]} from {table} where period = 'h' order by time")
     series = {time: int(value) for time, value in rows if value}
-    assert series == {hour: count for hour, count in per_hour.items()}
+    assert series == dict(per_hour)
 
 
 class GatedArchive(Archive):
@@ -165,14 +191,31 @@ def test_second_concurrent_sync_exits_cleanly_naming_the_holder(
     started, gate = threading.Event(), threading.Event()
     archive = GatedArchive(str(setup["archive"]), setup["tmp"] / "cache", started, gate)
     results: list[Any] = []
-    first = threading.Thread(target=lambda: results.append(sync(config_for(setup, H0 + 4 * HOUR, archive), project)))
+    first = threading.Thread(
+        target=lambda: results.append(sync(config_for(setup, H0 + 4 * HOUR, archive), project))
+    )
     first.start()
     try:
         assert started.wait(60)
         monkeypatch.setenv("DEVSTATS_DSN", setup["dsn"])
-        code = cli.main(["sync", "--projects-file", str(setup["projects_file"]), "--project", "kubernetes",
-                         "--archive-url", str(setup["archive"]), "--skip-git", "--cache-dir", str(setup["tmp"]),
-                         "--to", f"{H0 + 4 * HOUR:%Y-%m-%dT%H}", "--metrics-dir", str(setup["metrics"])])  # fmt: skip
+        code = cli.main(
+            [
+                "sync",
+                "--projects-file",
+                str(setup["projects_file"]),
+                "--project",
+                "kubernetes",
+                "--archive-url",
+                str(setup["archive"]),
+                "--skip-git",
+                "--cache-dir",
+                str(setup["tmp"]),
+                "--to",
+                f"{H0 + 4 * HOUR:%Y-%m-%dT%H}",
+                "--metrics-dir",
+                str(setup["metrics"]),
+            ]
+        )
     finally:
         gate.set()
         first.join(120)
@@ -183,11 +226,29 @@ def test_second_concurrent_sync_exits_cleanly_naming_the_holder(
     assert query(setup, "select count(*) from gha_parsed") == [(4,)]
 
 
-def test_sync_before_provision_says_so(setup: dict[str, Any], capsys: pytest.CaptureFixture[str],
-                                       monkeypatch: pytest.MonkeyPatch, make_database: Callable[..., str]) -> None:  # fmt: skip
+def test_sync_before_provision_says_so(
+    setup: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make_database: Callable[..., str],
+) -> None:
     make_database(name="pipeline_k8s")
     monkeypatch.setenv("DEVSTATS_DSN", setup["dsn"])
-    code = cli.main(["sync", "--config", str(setup["projects_file"]), "--project", "kubernetes",
-                     "--archive-url", str(setup["archive"]), "--skip-git", "--cache-dir", str(setup["tmp"])])  # fmt: skip
+    code = cli.main(
+        [
+            "sync",
+            "--config",
+            str(setup["projects_file"]),
+            "--project",
+            "kubernetes",
+            "--archive-url",
+            str(setup["archive"]),
+            "--skip-git",
+            "--cache-dir",
+            str(setup["tmp"]),
+        ]
+    )
     assert code == 4
-    assert "not provisioned yet: run 'devstats-sync provision --project kubernetes'" in capsys.readouterr().err
+    assert (
+        "not provisioned yet: run 'devstats-sync provision --project kubernetes'" in capsys.readouterr().err
+    )

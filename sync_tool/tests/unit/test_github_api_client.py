@@ -25,7 +25,7 @@ class FakeGitHub:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 token = self.headers.get("Authorization", "").split(" ", 1)[-1]
                 path, _, query = self.path.partition("?")
                 fake.calls.append((token, path))
@@ -67,8 +67,12 @@ def github_server() -> Iterator[Callable[[Callable[[str, str, str], Reply]], Fak
 
 
 def quota(remaining: int, reset: float = NOW + 600) -> dict[str, str]:
-    return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(int(reset)), "X-RateLimit-Resource": "core"}  # fmt: skip
+    return {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(int(reset)),
+        "X-RateLimit-Resource": "core",
+    }
 
 
 def rate_limit_body(remaining: int, reset: float = NOW + 600) -> dict[str, Any]:
@@ -84,8 +88,16 @@ def client(fake: FakeGitHub, tokens: list[str], sleeps: list[float], clock: list
     return GitHubClient(tokens, fake.url, backoff=1.0, max_retries=3, sleep=sleep, clock=lambda: clock[0])
 
 
-ISSUE = {"id": 1001, "number": 7, "title": "Fix the flake", "state": "open", "labels": [], "assignees": [],
-         "user": {"login": "alice", "id": 11}, "updated_at": "2024-03-04T05:00:00Z"}  # fmt: skip
+ISSUE = {
+    "id": 1001,
+    "number": 7,
+    "title": "Fix the flake",
+    "state": "open",
+    "labels": [],
+    "assignees": [],
+    "user": {"login": "alice", "id": 11},
+    "updated_at": "2024-03-04T05:00:00Z",
+}
 
 
 def test_rotates_to_the_token_with_most_quota(github_server: Callable[..., FakeGitHub]) -> None:
@@ -110,16 +122,22 @@ def test_rotates_to_the_token_with_most_quota(github_server: Callable[..., FakeG
     assert [t for t, p in fake.calls if p != "/rate_limit"][-2:] == ["tok-b", "tok-a"]
 
 
-def test_primary_rate_limit_rotates_then_waits_for_the_reset(github_server: Callable[..., FakeGitHub]) -> None:
+def test_primary_rate_limit_rotates_then_waits_for_the_reset(
+    github_server: Callable[..., FakeGitHub],
+) -> None:
     clock = [NOW]
     reset = {"tok-a": NOW + 120, "tok-b": NOW + 45}
 
     def script(token: str, path: str, query: str) -> Reply:
         if clock[0] < reset[token]:
-            return 403, quota(0, reset[token]), {
-                "message": "API rate limit exceeded for user ID 1.",
-                "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
-            }
+            return (
+                403,
+                quota(0, reset[token]),
+                {
+                    "message": "API rate limit exceeded for user ID 1.",
+                    "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
+                },
+            )
         return 200, quota(4999, clock[0] + 3600), {"ok": True}
 
     fake = github_server(script)
@@ -134,21 +152,31 @@ def test_primary_rate_limit_rotates_then_waits_for_the_reset(github_server: Call
 
 
 def test_wait_longer_than_the_limit_is_an_error(github_server: Callable[..., FakeGitHub]) -> None:
-    fake = github_server(lambda token, path, query: (403, quota(0, NOW + 7200), {"message": "API rate limit exceeded"}))
+    fake = github_server(
+        lambda token, path, query: (403, quota(0, NOW + 7200), {"message": "API rate limit exceeded"})
+    )
     api = client(fake, ["tok-a"], [], [NOW])
     api.max_wait = 600
     with pytest.raises(GitHubApiError, match=r"out of quota for 7201s more"):
         api.get("/repos/o/r")
 
 
-def test_server_errors_and_secondary_limits_are_retried_with_backoff(github_server: Callable[..., FakeGitHub]) -> None:
+def test_server_errors_and_secondary_limits_are_retried_with_backoff(
+    github_server: Callable[..., FakeGitHub],
+) -> None:
     answers: list[Reply] = [
         (502, {}, {"message": "Server Error"}),
         (503, {}, {"message": "Service Unavailable"}),
-        (403, {**quota(4000), "Retry-After": "7"},
-         {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}),
+        (
+            403,
+            {**quota(4000), "Retry-After": "7"},
+            {
+                "message": "You have exceeded a secondary rate limit. "
+                "Please wait a few minutes before you try again."
+            },
+        ),
         (200, quota(3999), [ISSUE]),
-    ]  # fmt: skip
+    ]
     fake = github_server(lambda token, path, query: answers.pop(0))
     sleeps: list[float] = []
     api = client(fake, ["tok-a"], sleeps, [NOW])
@@ -173,7 +201,11 @@ def test_bad_token_is_reported_by_position_and_never_printed(
 
     def script(token: str, path: str, query: str) -> Reply:
         if token == secret:
-            return 401, {}, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+            return (
+                401,
+                {},
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+            )
         if path == "/rate_limit":
             return 200, {}, rate_limit_body(100)
         return 200, quota(99), {"ok": True}
@@ -204,7 +236,11 @@ def test_pages_follow_the_link_header(github_server: Callable[..., FakeGitHub]) 
 
     fake = github_server(script)
     api = client(fake, ["t"], [], [NOW])
-    assert [p for p in api.pages("/repos/o/r/issues", {"state": "all"})] == [[{"id": 1}], [{"id": 2}], [{"id": 3}]]
+    assert list(api.pages("/repos/o/r/issues", {"state": "all"})) == [
+        [{"id": 1}],
+        [{"id": 2}],
+        [{"id": 3}],
+    ]
 
 
 def test_tokens_from_env_and_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,10 +19,16 @@ HELP = "import github_users.json and companies.yaml (cncf/gitdm format); a file 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_file(parser)
-    parser.add_argument("--project", action="append", dest="projects", metavar="NAME",
-                        help="project to update (repeatable; default: every active project)")  # fmt: skip
-    parser.add_argument("--github-users", type=Path, default=None,
-                        help="github_users.json (default: $DEVSTATS_GITHUB_USERS)")  # fmt: skip
+    parser.add_argument(
+        "--project",
+        action="append",
+        dest="projects",
+        metavar="NAME",
+        help="project to update (repeatable; default: every active project)",
+    )
+    parser.add_argument(
+        "--github-users", type=Path, default=None, help="github_users.json (default: $DEVSTATS_GITHUB_USERS)"
+    )
     parser.add_argument(
         "--companies", type=Path, default=None, help="companies.yaml (default: $DEVSTATS_COMPANIES)"
     )
@@ -38,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if users is None:
         print(
-            "affiliations: no github_users.json configured (--github-users or $DEVSTATS_GITHUB_USERS); nothing to do"
+            "affiliations: no github_users.json configured (--github-users or $DEVSTATS_GITHUB_USERS); "
+            "nothing to do"
         )
         return 0
     projects = select_projects(projects_from(args), args.projects)

@@ -35,22 +35,36 @@ SUMMARY_FILE = "summary.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--projects-file", "--config", dest="projects_file", type=Path, default=None,
-                        help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)")  # fmt: skip
+    parser.add_argument(
+        "--projects-file",
+        "--config",
+        dest="projects_file",
+        type=Path,
+        default=None,
+        help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)",
+    )
     parser.add_argument("--project", default=None, help="project to run (default: the first one)")
     parser.add_argument("--from", dest="start", default="2024-03-04T00", help="first generated hour (UTC)")
     parser.add_argument("--hours", type=int, default=6, help="hours to generate (default: 6)")
     parser.add_argument("--events", type=int, default=400, help="events per generated hour (default: 400)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: 1)")
-    parser.add_argument("--state-dir", type=Path, default=None,
-                        help="keep the generated hours and the summary here; the same inputs then load nothing")  # fmt: skip
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="keep the generated hours and the summary here; the same inputs then load nothing",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def focus_repos(project: Project) -> tuple[str, ...]:
     """Repositories the generator gives events to: ones the project's filter takes."""
-    candidates = [*project.repos, *([project.main_repo] if project.main_repo else []),
-                  *(f"{org}/{org}" for org in project.orgs), *(f"{org}/community" for org in project.orgs)]  # fmt: skip
+    candidates = [
+        *project.repos,
+        *([project.main_repo] if project.main_repo else []),
+        *(f"{org}/{org}" for org in project.orgs),
+        *(f"{org}/community" for org in project.orgs),
+    ]
     matcher = ProjectFilter(project)
     chosen = tuple(dict.fromkeys(r for r in candidates if matcher.matches(r)))
     if not chosen:
@@ -79,17 +93,28 @@ def _figures(dsn: str) -> dict[str, Any]:
             series = cur.fetchone()[0]
     finally:
         conn.close()
-    return {"events": events, "contributors": contributors, "repositories": repos, "hours": hours,
-            "last_hour": f"{last:%Y-%m-%d %H}:00" if last else None, "series_tables": series}  # fmt: skip
+    return {
+        "events": events,
+        "contributors": contributors,
+        "repositories": repos,
+        "hours": hours,
+        "last_hour": f"{last:%Y-%m-%d %H}:00" if last else None,
+        "series_tables": series,
+    }
 
 
 def _run(project: Project, archive_dir: Path, args: argparse.Namespace, end: Any) -> dict[str, Any]:
     with EmbeddedPostgres() as server, tempfile.TemporaryDirectory(prefix="devstats-demo-") as scratch:
         base = server.dsn()
         config = PipelineConfig(
-            dsn=base, archive=Archive(str(archive_dir), cache_dir=Path(scratch)), git_cache_dir=Path(scratch),
-            skip_git=True, end=end - timedelta(hours=1), now=end - timedelta(hours=1), progress=False,
-        )  # fmt: skip
+            dsn=base,
+            archive=Archive(str(archive_dir), cache_dir=Path(scratch)),
+            git_cache_dir=Path(scratch),
+            skip_git=True,
+            end=end - timedelta(hours=1),
+            now=end - timedelta(hours=1),
+            progress=False,
+        )
         provisioned = provision(config, project)
         config.end, config.now = end, end
         synced = sync(config, project)
@@ -121,11 +146,16 @@ def run(args: argparse.Namespace) -> int:
         summary = {**previous, "hours_loaded": 0, "up_to_date": True}
     else:
         archive_dir = state_dir / "archive"
-        config = GeneratorConfig(seed=args.seed, events_per_hour=args.events, focus_repos=focus_repos(project),
-                                 focus_share=0.3)  # fmt: skip
+        config = GeneratorConfig(
+            seed=args.seed, events_per_hour=args.events, focus_repos=focus_repos(project), focus_share=0.3
+        )
         write_hours(archive_dir, start, end, config)
-        summary = {"project": project.name, "fingerprint": fingerprint, "up_to_date": False,
-                   **_run(project, archive_dir, args, end)}  # fmt: skip
+        summary = {
+            "project": project.name,
+            "fingerprint": fingerprint,
+            "up_to_date": False,
+            **_run(project, archive_dir, args, end),
+        }
         state_dir.mkdir(parents=True, exist_ok=True)
         summary_path.write_text(json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
     if args.json:
@@ -134,10 +164,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"DevStats demo for project {summary['project']} (embedded PostgreSQL, generated hours)")
     if summary["up_to_date"]:
         print(f"  up to date: these inputs already ran (state in {state_dir}); no new hours loaded")
-    print(f"  events: {summary['events']} in {summary['repositories']} repositories, "
-          f"{summary['contributors']} contributors")  # fmt: skip
+    print(
+        f"  events: {summary['events']} in {summary['repositories']} repositories, "
+        f"{summary['contributors']} contributors"
+    )
     print(f"  freshness: {summary['hours']} hours loaded, the last one {summary['last_hour']}")
     print(f"  time series tables: {summary['series_tables']}")
-    print("  next: 'make site INVENTORY=inventories/baremetal_example' for a real cluster; build/manifests/ "
-          "holds the rendered Kubernetes objects; 'devstats-sync status --help' shows how freshness is watched")  # fmt: skip
+    print(
+        "  next: 'make site INVENTORY=inventories/baremetal_example' for a real cluster; build/manifests/ "
+        "holds the rendered Kubernetes objects; 'devstats-sync status --help' shows how freshness is watched"
+    )
     return 0

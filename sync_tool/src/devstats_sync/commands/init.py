@@ -69,8 +69,11 @@ def _grant(dsn: str, db: str, args: argparse.Namespace) -> None:
                 cur.execute(sql.SQL("grant usage on schema public to {}").format(ident(role)))
                 cur.execute(sql.SQL("grant select on all tables in schema public to {}").format(ident(role)))
                 # Series tables appear later (the metrics engine creates them): readable from birth.
-                cur.execute(sql.SQL("alter default privileges in schema public grant select on tables to {}")
-                            .format(ident(role)))  # fmt: skip
+                cur.execute(
+                    sql.SQL("alter default privileges in schema public grant select on tables to {}").format(
+                        ident(role)
+                    )
+                )
             cur.execute(
                 sql.SQL("grant all on all tables in schema public to {}").format(ident(args.admin_role))
             )

@@ -23,8 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ro-dsn", default=None, help="read-only DSN to use instead (default: $DEVSTATS_RO_DSN)"
     )
     parser.add_argument("--project", action="append", dest="projects", metavar="NAME", help="repeatable")
-    parser.add_argument("--stale-after-hours", type=float, default=3.0,
-                        help="lag beyond which a project is stale (default: 3)")  # fmt: skip
+    parser.add_argument(
+        "--stale-after-hours",
+        type=float,
+        default=3.0,
+        help="lag beyond which a project is stale (default: 3)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
@@ -36,8 +40,12 @@ def run(args: argparse.Namespace) -> int:
         for project in select_projects(projects_from(args), args.projects)
     ]
     if args.json:
-        print(json.dumps({"now": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "projects": [s.as_json() for s in statuses]},
-                         indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {"now": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "projects": [s.as_json() for s in statuses]},
+                indent=2,
+            )
+        )
     else:
         for status in statuses:
             print(status.as_line())
