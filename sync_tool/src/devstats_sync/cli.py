@@ -18,7 +18,7 @@ from devstats_sync.projects_config import ConfigError
 COMMANDS: tuple[str, ...] = (
     "devstats_sync.commands.ingest",
     "devstats_sync.commands.generate",
-    *(f"devstats_sync.commands.{name}" for name in ("init", "provision", "sync", "affiliations", "status", "demo")),
+    *(f"devstats_sync.commands.{n}" for n in ("init", "provision", "sync", "affiliations", "status", "demo")),
 )
 
 

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from devstats_sync import normalize, writer
+from devstats_sync.archive import hour_file_name
+
+
+def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
+    row = (7, "a\tb\\c\nd\re\x00f", "2024-01-01T00:00:00", 1, "login", 2, "o/r", "Type")
+    (line, end) = writer.copy_text("gha_texts", [row]).split("\n")
+    assert end == ""
+    assert line.split("\t") == [
+        "7",
+        "a\\tb\\\\c\\nd\\ref",
+        "2024-01-01T00:00:00",
+        "1",
+        "login",
+        "2",
+        "o/r",
+        "Type",
+    ]
+    label = (1, "x" * 300, "ededed", None)
+    assert writer.copy_text("gha_labels", [label]) == "1\t" + "x" * 160 + "\tededed\t\\N\n"
+    assert writer.copy_text("gha_labels", [(1, "n", "c", True)]).endswith("\tt\n")
+    assert len(normalize.COLUMNS["gha_labels"]) == 4
+
+
+def test_collision_ids_are_stable_and_out_of_every_other_range() -> None:
+    fingerprint = ("PushEvent", 1, 2, "2025-10-09T00:00:00")
+    first = writer.collision_id(123, fingerprint, 0)
+    assert first == writer.collision_id(123, fingerprint, 0)
+    assert first != writer.collision_id(123, fingerprint, 1)
+    assert writer.COLLISION_BASE <= first < 1 << 63
+
+
+def test_hour_file_names_are_not_zero_padded() -> None:
+    assert hour_file_name(datetime(2024, 1, 2, 5)) == "2024-01-02-5.json.gz"
+    assert hour_file_name(datetime(2024, 1, 2, 15)) == "2024-01-02-15.json.gz"
