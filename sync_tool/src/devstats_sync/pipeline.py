@@ -26,7 +26,7 @@ from devstats_sync.affiliations import import_affiliations
 from devstats_sync.api_restore import ApiRestore
 from devstats_sync.archive import Archive
 from devstats_sync.git_backfill import DEFAULT_GIT_BASE, GitBackfill
-from devstats_sync.github_api import DEFAULT_BASE_URL, GitHubClient
+from devstats_sync.github_api import DEFAULT_BASE_URL, GitHubApiError, GitHubClient
 from devstats_sync.ingest import connect_project, ingest
 from devstats_sync.locking import ProjectLock, application_name
 from devstats_sync.metrics import run_metrics
@@ -38,6 +38,7 @@ HOUR = timedelta(hours=1)
 PROVISIONED_METRIC = "devstats_sync:provisioned"
 PROVISIONED_VAR = "provisioned"
 RUNNING_VAR = "running"
+RETRY_MISSING = timedelta(days=2)
 
 
 class NotProvisionedError(RuntimeError):
@@ -70,6 +71,8 @@ class RunReport:
     hours_loaded: int = 0
     events_written: int = 0
     lines: list[str] = field(default_factory=list)
+    # Steps that failed while the others went on; the next run retries them.
+    problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -131,6 +134,7 @@ def _ingest(config: PipelineConfig, project: Project, start: datetime, report: R
     report.hours_loaded += totals.hours
     report.events_written += totals.written
     report.lines.extend(summary.lines_of_text())
+    report.problems.extend(f"ingest: {failure}" for failure in summary.failed)
 
 
 def _metrics(
@@ -151,6 +155,19 @@ def _affiliations(conn: connection, config: PipelineConfig, report: RunReport) -
         return
     result = import_affiliations(conn, config.users_file, config.companies_file)
     report.lines.append(result.describe())
+
+
+def _api(conn: connection, config: PipelineConfig, project: Project, report: RunReport) -> None:
+    client = GitHubClient(config.tokens, config.api_base_url, max_wait=config.api_max_wait)
+    restore = ApiRestore(conn, project, client, config.now or utc_now())
+    try:
+        report.lines.append(restore.run(config.api_window).describe())
+    except GitHubApiError as error:
+        # GitHub being unavailable must not hold back the hour's archive data and metrics.
+        conn.rollback()
+        log.error("GitHub API step failed: %s", error)
+        report.lines.append(f"GitHub API: failed: {error}")
+        report.problems.append(f"GitHub API: {error}")
 
 
 def provision(config: PipelineConfig, project: Project) -> RunReport:
@@ -191,7 +208,8 @@ def sync(config: PipelineConfig, project: Project) -> RunReport:
                     f"run 'devstats-sync provision --project {project.name}'"
                 )
             last = last_parsed_hour(conn)
-            start = last + HOUR if last else project.start_date
+            # Hours missing from the archive in the recent past are asked for again; parsed ones are skipped.
+            start = max(last + HOUR - RETRY_MISSING, project.start_date) if last else project.start_date
             _ingest(config, project, start, report)
             if config.skip_git:
                 report.lines.append("git: skipped (--skip-git)")
@@ -204,9 +222,7 @@ def sync(config: PipelineConfig, project: Project) -> RunReport:
                 )
                 report.lines.append("GitHub API: skipped, no token configured")
             else:
-                client = GitHubClient(config.tokens, config.api_base_url, max_wait=config.api_max_wait)
-                restore = ApiRestore(conn, project, client, config.now or utc_now())
-                report.lines.append(restore.run(config.api_window).describe())
+                _api(conn, config, project, report)
             linked = link_issues_to_pull_requests(conn, start - config.api_window)
             report.lines.append(f"postprocess: {linked} issue/pull request links")
             _metrics(conn, config, project, False, report)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,27 +20,54 @@ API = "http://127.0.0.1"
 
 
 def user(login: str, uid: int) -> dict[str, Any]:
-    return {"login": login, "id": uid, "node_id": f"U_{uid}", "avatar_url": f"https://avatars.example/u/{uid}",
-            "url": f"{API}/users/{login}", "html_url": f"https://github.com/{login}", "type": "User",
-            "site_admin": False}  # fmt: skip
+    return {
+        "login": login,
+        "id": uid,
+        "node_id": f"U_{uid}",
+        "avatar_url": f"https://avatars.example/u/{uid}",
+        "url": f"{API}/users/{login}",
+        "html_url": f"https://github.com/{login}",
+        "type": "User",
+        "site_admin": False,
+    }
 
 
 def label(name: str, lid: int) -> dict[str, Any]:
-    return {"id": lid, "node_id": f"LA_{lid}", "url": f"{API}/repos/acme/widget/labels/{name}", "name": name,
-            "color": "ededed", "default": False, "description": None}  # fmt: skip
+    return {
+        "id": lid,
+        "node_id": f"LA_{lid}",
+        "url": f"{API}/repos/acme/widget/labels/{name}",
+        "name": name,
+        "color": "ededed",
+        "default": False,
+        "description": None,
+    }
 
 
 def issue(
     number: int, iid: int, state: str, labels: list[dict[str, Any]], pr: bool = False
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "url": f"{API}/repos/acme/widget/issues/{number}", "id": iid, "node_id": f"I_{iid}", "number": number,
-        "title": f"Issue {number}", "user": user("alice", 11), "labels": labels, "state": state, "locked": False,
-        "assignee": None, "assignees": [], "milestone": None, "comments": 1,
-        "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-04T12:00:00Z",
-        "closed_at": "2024-03-04T12:00:00Z" if state == "closed" else None, "author_association": "MEMBER",
-        "body": "Steps to reproduce", "closed_by": user("bob", 22) if state == "closed" else None,
-    }  # fmt: skip
+        "url": f"{API}/repos/acme/widget/issues/{number}",
+        "id": iid,
+        "node_id": f"I_{iid}",
+        "number": number,
+        "title": f"Issue {number}",
+        "user": user("alice", 11),
+        "labels": labels,
+        "state": state,
+        "locked": False,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "comments": 1,
+        "created_at": "2024-03-01T10:00:00Z",
+        "updated_at": "2024-03-04T12:00:00Z",
+        "closed_at": "2024-03-04T12:00:00Z" if state == "closed" else None,
+        "author_association": "MEMBER",
+        "body": "Steps to reproduce",
+        "closed_by": user("bob", 22) if state == "closed" else None,
+    }
     if pr:
         body["pull_request"] = {
             "url": f"{API}/repos/acme/widget/pulls/{number}",
@@ -50,34 +77,102 @@ def issue(
 
 
 PULL = {
-    "url": f"{API}/repos/acme/widget/pulls/3", "id": 7003, "node_id": "PR_7003", "number": 3, "state": "closed",
-    "locked": False, "title": "Issue 3", "user": user("alice", 11), "body": "Fixes #1",
-    "created_at": "2024-03-01T10:00:00Z", "updated_at": "2024-03-04T12:00:00Z", "closed_at": "2024-03-04T12:00:00Z",
-    "merged_at": "2024-03-04T12:00:00Z", "merge_commit_sha": "a" * 40, "assignee": None, "assignees": [],
-    "requested_reviewers": [], "labels": [], "milestone": None, "merged": True, "mergeable": None,
-    "comments": 1, "review_comments": 0, "commits": 2, "additions": 10, "deletions": 3, "changed_files": 2,
+    "url": f"{API}/repos/acme/widget/pulls/3",
+    "id": 7003,
+    "node_id": "PR_7003",
+    "number": 3,
+    "state": "closed",
+    "locked": False,
+    "title": "Issue 3",
+    "user": user("alice", 11),
+    "body": "Fixes #1",
+    "created_at": "2024-03-01T10:00:00Z",
+    "updated_at": "2024-03-04T12:00:00Z",
+    "closed_at": "2024-03-04T12:00:00Z",
+    "merged_at": "2024-03-04T12:00:00Z",
+    "merge_commit_sha": "a" * 40,
+    "assignee": None,
+    "assignees": [],
+    "requested_reviewers": [],
+    "labels": [],
+    "milestone": None,
+    "merged": True,
+    "mergeable": None,
+    "comments": 1,
+    "review_comments": 0,
+    "commits": 2,
+    "additions": 10,
+    "deletions": 3,
+    "changed_files": 2,
     "merged_by": user("bob", 22),
     "head": {"label": "alice:fix", "ref": "fix", "sha": "b" * 40, "user": user("alice", 11), "repo": None},
     "base": {"label": "acme:main", "ref": "main", "sha": "c" * 40, "user": user("acme", 99), "repo": None},
-}  # fmt: skip
+}
 COMMENTS = [
-    {"id": 501, "body": "Known already", "user": user("carol", 33), "created_at": "2024-03-04T09:00:00Z",
-     "updated_at": "2024-03-04T09:00:00Z", "issue_url": f"{API}/repos/acme/widget/issues/1"},
-    {"id": 502, "body": "Lost by the archive", "user": user("dave", 44), "created_at": "2024-03-04T13:00:00Z",
-     "updated_at": "2024-03-04T13:00:00Z", "issue_url": f"{API}/repos/acme/widget/issues/1"},
-]  # fmt: skip
-REVIEWS = [{"id": 701, "user": user("bob", 22), "body": "LGTM", "state": "APPROVED", "commit_id": "b" * 40,
-            "author_association": "MEMBER", "submitted_at": "2024-03-04T11:00:00Z"},
-           {"id": 702, "user": user("bob", 22), "body": "", "state": "PENDING", "commit_id": "b" * 40,
-            "author_association": "MEMBER"}]  # fmt: skip
+    {
+        "id": 501,
+        "body": "Known already",
+        "user": user("carol", 33),
+        "created_at": "2024-03-04T09:00:00Z",
+        "updated_at": "2024-03-04T09:00:00Z",
+        "issue_url": f"{API}/repos/acme/widget/issues/1",
+    },
+    {
+        "id": 502,
+        "body": "Lost by the archive",
+        "user": user("dave", 44),
+        "created_at": "2024-03-04T13:00:00Z",
+        "updated_at": "2024-03-04T13:00:00Z",
+        "issue_url": f"{API}/repos/acme/widget/issues/1",
+    },
+]
+REVIEWS = [
+    {
+        "id": 701,
+        "user": user("bob", 22),
+        "body": "LGTM",
+        "state": "APPROVED",
+        "commit_id": "b" * 40,
+        "author_association": "MEMBER",
+        "submitted_at": "2024-03-04T11:00:00Z",
+    },
+    {
+        "id": 702,
+        "user": user("bob", 22),
+        "body": "",
+        "state": "PENDING",
+        "commit_id": "b" * 40,
+        "author_association": "MEMBER",
+    },
+]
 RELEASES = [
-    {"id": 801, "tag_name": "v1.2.0", "target_commitish": "main", "name": "v1.2.0", "draft": False,
-     "prerelease": False, "author": user("bob", 22), "created_at": "2024-03-04T14:00:00Z",
-     "published_at": "2024-03-04T14:00:00Z", "body": "Notes", "assets": []},
-    {"id": 800, "tag_name": "v1.1.0", "target_commitish": "main", "name": "v1.1.0", "draft": False,
-     "prerelease": False, "author": user("bob", 22), "created_at": "2024-01-04T14:00:00Z",
-     "published_at": "2024-01-04T14:00:00Z", "body": "Old notes", "assets": []},
-]  # fmt: skip
+    {
+        "id": 801,
+        "tag_name": "v1.2.0",
+        "target_commitish": "main",
+        "name": "v1.2.0",
+        "draft": False,
+        "prerelease": False,
+        "author": user("bob", 22),
+        "created_at": "2024-03-04T14:00:00Z",
+        "published_at": "2024-03-04T14:00:00Z",
+        "body": "Notes",
+        "assets": [],
+    },
+    {
+        "id": 800,
+        "tag_name": "v1.1.0",
+        "target_commitish": "main",
+        "name": "v1.1.0",
+        "draft": False,
+        "prerelease": False,
+        "author": user("bob", 22),
+        "created_at": "2024-01-04T14:00:00Z",
+        "published_at": "2024-01-04T14:00:00Z",
+        "body": "Old notes",
+        "assets": [],
+    },
+]
 ROUTES: dict[str, Any] = {
     "/repos/acme/widget/issues": [
         issue(1, 9001, "closed", [label("bug", 1), label("lgtm", 2)]),
@@ -109,19 +204,26 @@ def server() -> Iterator[FakeGitHub]:
 
 def seed(cur: psycopg2.extensions.cursor) -> None:
     dup = "11, 'alice', 500, 'acme/widget', 'IssuesEvent', '2024-03-04 08:00'"
-    cur.execute("insert into gha_events (id, type, actor_id, repo_id, public, created_at, dup_actor_login, "
-                "dup_repo_name) values (10, 'IssuesEvent', 11, 500, true, '2024-03-04 08:00', 'alice', 'acme/widget')")  # fmt: skip
+    cur.execute(
+        "insert into gha_events (id, type, actor_id, repo_id, public, created_at, dup_actor_login, "
+        "dup_repo_name) values "
+        "(10, 'IssuesEvent', 11, 500, true, '2024-03-04 08:00', 'alice', 'acme/widget')"
+    )
     for iid, number, is_pr in ((9001, 1, False), (9002, 2, False), (9003, 3, True)):
         cur.execute(
-            "insert into gha_issues (id, event_id, comments, created_at, locked, number, state, title, updated_at, "
+            "insert into gha_issues (id, event_id, comments, created_at, locked, number, state, title, "
+            "updated_at, "
             f"user_id, is_pull_request, dup_actor_id, dup_actor_login, dup_repo_id, dup_repo_name, dup_type, "
-            f"dup_created_at, dup_user_login) values ({iid}, 10, 0, '2024-03-01 10:00', false, {number}, 'open', "
+            f"dup_created_at, dup_user_login) values "
+            f"({iid}, 10, 0, '2024-03-01 10:00', false, {number}, 'open', "
             f"'Issue {number}', '2024-03-04 08:00', 11, {is_pr}, {dup}, 'alice')"
         )
     cur.execute(f"insert into gha_issues_labels values (9001, 10, 1, {dup}, 1, 'bug')")
-    cur.execute("insert into gha_comments (id, event_id, body, created_at, updated_at, user_id, dup_actor_id, "
-                f"dup_actor_login, dup_repo_id, dup_repo_name, dup_type, dup_created_at, dup_user_login) values "
-                f"(501, 10, 'Known already', '2024-03-04 09:00', '2024-03-04 09:00', 33, {dup}, 'carol')")  # fmt: skip
+    cur.execute(
+        "insert into gha_comments (id, event_id, body, created_at, updated_at, user_id, dup_actor_id, "
+        f"dup_actor_login, dup_repo_id, dup_repo_name, dup_type, dup_created_at, dup_user_login) values "
+        f"(501, 10, 'Known already', '2024-03-04 09:00', '2024-03-04 09:00', 33, {dup}, 'carol')"
+    )
 
 
 def fetch(conn: psycopg2.extensions.connection, sql: str) -> list[tuple[Any, ...]]:
@@ -131,7 +233,7 @@ def fetch(conn: psycopg2.extensions.connection, sql: str) -> list[tuple[Any, ...
 
 
 def test_state_changes_become_artificial_events_and_lost_objects_return(
-    db_dsn: str, server: FakeGitHub, make_database: Callable[..., str]
+    db_dsn: str, server: FakeGitHub
 ) -> None:
     conn = psycopg2.connect(db_dsn)
     with conn, conn.cursor() as cur:
@@ -140,11 +242,13 @@ def test_state_changes_become_artificial_events_and_lost_objects_return(
     result = ApiRestore(conn, PROJECT, client, NOW).run()
     assert (result.repos, result.issues_checked, result.artificial_events) == (1, 3, 2)
     assert (result.comments_restored, result.reviews_restored, result.releases_restored) == (1, 1, 1)
-    issues_call = next(p for t, p in server.calls if p == "/repos/acme/widget/issues")
-    assert issues_call and all(t == "tok-1" for t, _ in server.calls)
+    assert {p for _, p in server.calls} == {"/rate_limit", *ROUTES}
 
-    events = fetch(conn, f"select id - {API_EVENT_BASE}, type, dup_actor_login, created_at from gha_events "
-                         f"where id >= {API_EVENT_BASE} order by id")  # fmt: skip
+    events = fetch(
+        conn,
+        f"select id - {API_EVENT_BASE}, type, dup_actor_login, created_at from gha_events "
+        f"where id >= {API_EVENT_BASE} order by id",
+    )
     assert events == [
         (0, "ArtificialEvent", "bob", datetime(2024, 3, 4, 12)),
         (1, "ArtificialEvent", "bob", datetime(2024, 3, 4, 12)),
@@ -156,21 +260,31 @@ def test_state_changes_become_artificial_events_and_lost_objects_return(
     assert fetch(conn, f"select id, state, closed_at from gha_issues where event_id = {first}") == [
         (9001, "closed", datetime(2024, 3, 4, 12))
     ]
-    assert fetch(conn, f"select label_id, label_name, type from gha_issues_events_labels where event_id = {first} "
-                       "order by label_id") == [(1, "bug", "ArtificialEvent"), (2, "lgtm", "ArtificialEvent")]  # fmt: skip
+    assert fetch(
+        conn,
+        f"select label_id, label_name, type from gha_issues_events_labels where event_id = {first} "
+        "order by label_id",
+    ) == [(1, "bug", "ArtificialEvent"), (2, "lgtm", "ArtificialEvent")]
     assert fetch(
         conn, f"select id, merged, dupn_merged_by_login from gha_pull_requests where event_id = {first + 1}"
     ) == [(7003, True, "bob")]
     assert fetch(conn, "select id, body from gha_comments where id = 502") == [(502, "Lost by the archive")]
     assert fetch(conn, "select id, state from gha_reviews") == [(701, "APPROVED")]
     assert fetch(conn, "select id, tag_name from gha_releases") == [(801, "v1.2.0")]
-    assert fetch(conn, f"select type, body from gha_texts where event_id >= {API_EVENT_BASE} order by event_id") == [
-        ("IssueCommentEvent", "Lost by the archive"), ("PullRequestReviewEvent", "LGTM"),
-    ]  # fmt: skip
+    assert fetch(
+        conn, f"select type, body from gha_texts where event_id >= {API_EVENT_BASE} order by event_id"
+    ) == [
+        ("IssueCommentEvent", "Lost by the archive"),
+        ("PullRequestReviewEvent", "LGTM"),
+    ]
     assert fetch(conn, "select value_dt from gha_vars where name = 'github_api_synced_until'") == [(NOW,)]
 
     again = ApiRestore(conn, PROJECT, client, NOW).run()
-    assert (again.artificial_events, again.comments_restored, again.reviews_restored, again.releases_restored) == (
-        0, 0, 0, 0)  # fmt: skip
+    assert (
+        again.artificial_events,
+        again.comments_restored,
+        again.reviews_restored,
+        again.releases_restored,
+    ) == (0, 0, 0, 0)
     assert fetch(conn, f"select count(*) from gha_events where id >= {API_EVENT_BASE}") == [(5,)]
     conn.close()

@@ -9,6 +9,8 @@ from devstats_sync.locking import ProjectBusyError
 from devstats_sync.pipeline import provision
 from devstats_sync.run_options import add_pipeline, pipeline_config, project_from
 
+# Some step failed (a missing archive hour, GitHub down) while the others completed.
+EXIT_PARTIAL = 3
 NAME = "provision"
 HELP = "create a project's database and load its whole history, affiliations and metrics"
 
@@ -28,5 +30,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for line in report.lines:
         print(line)
+    if report.problems:
+        print(
+            f"{project.name}: {len(report.problems)} step(s) failed; the next run retries them",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
     print(f"{project.name}: provisioned in {report.seconds:.1f}s ({report.hours_loaded} hours loaded)")
     return 0
