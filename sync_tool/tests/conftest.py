@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg2
 import pytest
+from psycopg2 import sql
 from devstats_sync import schema
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 
@@ -43,7 +44,7 @@ def make_database(pg_server: EmbeddedPostgres) -> Iterator[Callable[..., str]]:
         conn.autocommit = True
         with conn.cursor() as cur:
             template = TEMPLATE_DB if with_schema else "template0"
-            cur.execute(f"create database {dbname} template {template}")
+            cur.execute(sql.SQL("create database {} template {}").format(sql.Identifier(dbname), sql.Identifier(template)))
         conn.close()
         created.append(dbname)
         return pg_server.dsn(dbname)
@@ -53,7 +54,7 @@ def make_database(pg_server: EmbeddedPostgres) -> Iterator[Callable[..., str]]:
     conn.autocommit = True
     with conn.cursor() as cur:
         for dbname in created:
-            cur.execute(f"drop database if exists {dbname} with (force)")
+            cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
     conn.close()
 
 
