@@ -82,8 +82,7 @@ def project_status(dsn: str, project: Project, now: datetime, stale_after: timed
         # The flag may outlive a killed run; the advisory lock cannot, so it decides.
         holder = find_holder(conn, project.name)
         status.running = holder is not None
-        if holder is not None:
-            status.running_by = holder.application_name
+        status.running_by = holder.application_name if holder is not None else ""
         if status.last_parsed_hour is not None:
             lag = now - (status.last_parsed_hour + timedelta(hours=1))
             status.lag_hours = round(max(lag.total_seconds(), 0.0) / 3600, 2)
