@@ -24,23 +24,36 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import orjson
+import psycopg2
+from devstats_sync import schema
+from devstats_sync.embedded_postgres import EmbeddedPostgres
+from devstats_sync.filters import Router
+from devstats_sync.generator import GeneratorConfig, hour_lines, write_hour
+from devstats_sync.projects_config import Project
+from devstats_sync.scan import scan_hour
+from devstats_sync.writer import HourWriter
+from isal import igzip
+
 HOUR = datetime(2025, 6, 2, 14)
 MAIN_ORG = "kubernetes"
-MAIN_REPOS = tuple(f"{MAIN_ORG}/{name}" for name in ("kubernetes", "test-infra", "website", "enhancements", "kubectl"))
+MAIN_REPOS = tuple(
+    f"{MAIN_ORG}/{name}" for name in ("kubernetes", "test-infra", "website", "enhancements", "kubectl")
+)
 OTHER_ORGS = tuple(f"foundation-org{i}" for i in range(49))
 
 
-def _projects(count: int) -> list:
-    from devstats_sync.projects_config import Project
+def _projects(count: int) -> list[Project]:
 
     start = datetime(2015, 1, 1)
     projects = [Project(name="kubernetes", db="gha", start_date=start, orgs=(MAIN_ORG,))]
-    projects += [Project(name=f"p{i}", db=f"p{i}", start_date=start, orgs=(org,)) for i, org in enumerate(OTHER_ORGS)]
+    projects += [
+        Project(name=f"p{i}", db=f"p{i}", start_date=start, orgs=(org,)) for i, org in enumerate(OTHER_ORGS)
+    ]
     return projects[:count]
 
 
 def _generate(directory: Path, events: int) -> Path:
-    from devstats_sync.generator import GeneratorConfig, write_hour
 
     # The main project's repositories take half of the 2% focus share (about 1% of all events);
     # the other 49 orgs of the foundation share the other half.
@@ -51,10 +64,6 @@ def _generate(directory: Path, events: int) -> Path:
 
 def _measure(kind: str, path: Path) -> dict[str, float]:
     """Runs in a child process: one measurement, reported as JSON on stdout."""
-    from isal import igzip
-
-    from devstats_sync.filters import Router
-    from devstats_sync.scan import scan_hour
 
     began_cpu = time.process_time()
     began = time.perf_counter()
@@ -93,13 +102,6 @@ def _child(kind: str, path: Path) -> dict[str, float]:
 
 
 def _write_throughput(events: int) -> dict[str, float]:
-    import orjson
-    import psycopg2
-
-    from devstats_sync import schema
-    from devstats_sync.embedded_postgres import EmbeddedPostgres
-    from devstats_sync.generator import GeneratorConfig, hour_lines
-    from devstats_sync.writer import HourWriter
 
     config = GeneratorConfig(seed=7, events_per_hour=events, focus_repos=MAIN_REPOS, focus_share=1.0)
     parsed = [orjson.loads(line) for line in hour_lines(config, HOUR)]
@@ -117,9 +119,13 @@ def _write_throughput(events: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=105_000, help="events in the generated hour")
-    parser.add_argument("--write-events", type=int, default=40_000, help="matched events written to PostgreSQL")
+    parser.add_argument(
+        "--write-events", type=int, default=40_000, help="matched events written to PostgreSQL"
+    )
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this directory")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -142,7 +148,9 @@ def main() -> int:
 
     mb = floor["bytes"] / 1e6
     print(f"hour: {one['lines']:.0f} events, {mb:.0f} MB uncompressed")
-    print(f"project match: {one['main_matched']:.0f} events ({100 * one['main_matched'] / one['lines']:.2f}%)")
+    print(
+        f"project match: {one['main_matched']:.0f} events ({100 * one['main_matched'] / one['lines']:.2f}%)"
+    )
     rows = [
         ("decompression alone (isal)", floor),
         ("naive: gzip + json every line", naive),

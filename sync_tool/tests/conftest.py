@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 
 import psycopg2
 import pytest
-from psycopg2 import sql
 from devstats_sync import schema
 from devstats_sync.embedded_postgres import EmbeddedPostgres
+from psycopg2 import sql
 
 TEMPLATE_DB = "devstats_template"
 _counter = itertools.count()
@@ -44,7 +44,11 @@ def make_database(pg_server: EmbeddedPostgres) -> Iterator[Callable[..., str]]:
         conn.autocommit = True
         with conn.cursor() as cur:
             template = TEMPLATE_DB if with_schema else "template0"
-            cur.execute(sql.SQL("create database {} template {}").format(sql.Identifier(dbname), sql.Identifier(template)))
+            cur.execute(
+                sql.SQL("create database {} template {}").format(
+                    sql.Identifier(dbname), sql.Identifier(template)
+                )
+            )
         conn.close()
         created.append(dbname)
         return pg_server.dsn(dbname)

@@ -44,6 +44,7 @@ class Archive:
     def __init__(
         self,
         base: str = DEFAULT_BASE_URL,
+        *,
         cache_dir: Path | None = None,
         retries: int = 4,
         backoff: float = 1.0,
@@ -130,7 +131,7 @@ class Archive:
                     written += len(chunk)
             if expected is not None and written != int(expected):
                 raise ArchiveError(f"short download: {written} of {expected} bytes")
-            os.replace(tmp_name, target)
+            Path(tmp_name).replace(target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise

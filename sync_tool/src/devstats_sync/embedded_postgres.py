@@ -106,9 +106,18 @@ class EmbeddedPostgres:
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         try:
             self._run(
-                "initdb", "-D", str(self.data_dir), "-U", self.user, "-A", "trust", "-E", "UTF8",
-                "--locale=C", "--no-sync",
-            )  # fmt: skip
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                self.user,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
             self._start_server()
         except BaseException:
             self.stop()
@@ -132,8 +141,17 @@ class EmbeddedPostgres:
                 entry = pwd.getpwnam(self._run_as)
                 os.chown(self.data_dir / "postgresql.auto.conf", entry.pw_uid, entry.pw_gid)
             try:
-                self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                          "-l", str(self._root / "server.log"))  # fmt: skip
+                self._run(
+                    "pg_ctl",
+                    "start",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self._root / "server.log"),
+                )
                 return
             except EmbeddedPostgresError as error:
                 last_error = error

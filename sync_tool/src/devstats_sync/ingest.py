@@ -131,14 +131,26 @@ def ingest(
         show_bar = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(total=len(todo), unit="h", disable=not show_bar, desc="ingest")
         for hour, who in todo:
-            _ingest_hour(hour, who, projects, writers, router, archive, summary, force)
+            _ingest_hour(
+                hour,
+                who,
+                projects=projects,
+                writers=writers,
+                router=router,
+                archive=archive,
+                summary=summary,
+                force=force,
+            )
             bar.update(1)
             bar.set_postfix(matched=summary.matched, written=summary.written, refresh=False)
             if not show_bar:
                 log.info(
                     "%s: %d events scanned, %d matched, %d written so far",
-                    f"{hour:%Y-%m-%d %H}:00", summary.lines, summary.matched, summary.written,
-                )  # fmt: skip
+                    f"{hour:%Y-%m-%d %H}:00",
+                    summary.lines,
+                    summary.matched,
+                    summary.written,
+                )
             if on_hour:
                 on_hour(hour)
         bar.close()
@@ -163,8 +175,11 @@ def _scan(hour: datetime, archive: Archive, router: Router, summary: Summary) ->
             return None
         if path is None:
             summary.missing.append(f"{hour:%Y-%m-%d %H}:00: {archive.describe(hour)} not found")
-            log.warning("hour %s is missing from the archive (%s); it will be retried on the next run",
-                        f"{hour:%Y-%m-%d %H}:00", archive.describe(hour))  # fmt: skip
+            log.warning(
+                "hour %s is missing from the archive (%s); it will be retried on the next run",
+                f"{hour:%Y-%m-%d %H}:00",
+                archive.describe(hour),
+            )
             return None
         try:
             return scan_hour(path, router, warn=log.warning)
@@ -181,6 +196,7 @@ def _scan(hour: datetime, archive: Archive, router: Router, summary: Summary) ->
 def _ingest_hour(
     hour: datetime,
     who: list[int],
+    *,
     projects: Sequence[Project],
     writers: Sequence[HourWriter],
     router: Router,

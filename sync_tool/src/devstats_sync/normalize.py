@@ -50,81 +50,258 @@ _DUP = ("dup_actor_id", "dup_actor_login", "dup_repo_id", "dup_repo_name", "dup_
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "gha_events": (
-        "id", "type", "actor_id", "repo_id", "public", "created_at", "org_id", "forkee_id",
-        "dup_actor_login", "dup_repo_name",
+        "id",
+        "type",
+        "actor_id",
+        "repo_id",
+        "public",
+        "created_at",
+        "org_id",
+        "forkee_id",
+        "dup_actor_login",
+        "dup_repo_name",
     ),
     "gha_actors": ("id", "login", "name"),
     "gha_repos": ("id", "name", "org_id", "org_login"),
     "gha_orgs": ("id", "login"),
     "gha_payloads": (
-        "event_id", "push_id", "size", "ref", "head", "befor", "action", "issue_id", "pull_request_id",
-        "comment_id", "ref_type", "master_branch", "description", "number", "forkee_id", "release_id",
-        "member_id", "commit", *_DUP,
+        "event_id",
+        "push_id",
+        "size",
+        "ref",
+        "head",
+        "befor",
+        "action",
+        "issue_id",
+        "pull_request_id",
+        "comment_id",
+        "ref_type",
+        "master_branch",
+        "description",
+        "number",
+        "forkee_id",
+        "release_id",
+        "member_id",
+        "commit",
+        *_DUP,
     ),
     "gha_commits": (
-        "sha", "event_id", "author_name", "message", "is_distinct", *_DUP, "encrypted_email",
-        "author_email", "origin",
+        "sha",
+        "event_id",
+        "author_name",
+        "message",
+        "is_distinct",
+        *_DUP,
+        "encrypted_email",
+        "author_email",
+        "origin",
     ),
     "gha_comments": (
-        "id", "event_id", "body", "created_at", "updated_at", "user_id", "commit_id", "original_commit_id",
-        "diff_hunk", "position", "original_position", "path", "pull_request_review_id", "line", *_DUP,
+        "id",
+        "event_id",
+        "body",
+        "created_at",
+        "updated_at",
+        "user_id",
+        "commit_id",
+        "original_commit_id",
+        "diff_hunk",
+        "position",
+        "original_position",
+        "path",
+        "pull_request_review_id",
+        "line",
+        *_DUP,
         "dup_user_login",
     ),
     "gha_issues": (
-        "id", "event_id", "assignee_id", "body", "closed_at", "comments", "created_at", "locked",
-        "milestone_id", "number", "state", "title", "updated_at", "user_id", "is_pull_request", *_DUP,
-        "dupn_assignee_login", "dup_user_login",
+        "id",
+        "event_id",
+        "assignee_id",
+        "body",
+        "closed_at",
+        "comments",
+        "created_at",
+        "locked",
+        "milestone_id",
+        "number",
+        "state",
+        "title",
+        "updated_at",
+        "user_id",
+        "is_pull_request",
+        *_DUP,
+        "dupn_assignee_login",
+        "dup_user_login",
     ),
     "gha_issues_assignees": ("issue_id", "event_id", "assignee_id"),
     "gha_issues_labels": ("issue_id", "event_id", "label_id", *_DUP, "dup_issue_number", "dup_label_name"),
     "gha_issues_events_labels": (
-        "issue_id", "event_id", "label_id", "label_name", "created_at", "actor_id", "actor_login",
-        "repo_id", "repo_name", "type", "issue_number",
+        "issue_id",
+        "event_id",
+        "label_id",
+        "label_name",
+        "created_at",
+        "actor_id",
+        "actor_login",
+        "repo_id",
+        "repo_name",
+        "type",
+        "issue_number",
     ),
     "gha_labels": ("id", "name", "color", "is_default"),
     "gha_milestones": (
-        "id", "event_id", "closed_at", "closed_issues", "created_at", "creator_id", "description", "due_on",
-        "number", "open_issues", "state", "title", "updated_at", *_DUP, "dupn_creator_login",
+        "id",
+        "event_id",
+        "closed_at",
+        "closed_issues",
+        "created_at",
+        "creator_id",
+        "description",
+        "due_on",
+        "number",
+        "open_issues",
+        "state",
+        "title",
+        "updated_at",
+        *_DUP,
+        "dupn_creator_login",
     ),
     "gha_pull_requests": (
-        "id", "event_id", "user_id", "base_sha", "head_sha", "merged_by_id", "assignee_id", "milestone_id",
-        "number", "state", "locked", "title", "body", "created_at", "updated_at", "closed_at", "merged_at",
-        "merge_commit_sha", "merged", "mergeable", "rebaseable", "mergeable_state", "comments",
-        "review_comments", "maintainer_can_modify", "commits", "additions", "deletions", "changed_files",
-        *_DUP, "dup_user_login", "dupn_assignee_login", "dupn_merged_by_login",
+        "id",
+        "event_id",
+        "user_id",
+        "base_sha",
+        "head_sha",
+        "merged_by_id",
+        "assignee_id",
+        "milestone_id",
+        "number",
+        "state",
+        "locked",
+        "title",
+        "body",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "merged_at",
+        "merge_commit_sha",
+        "merged",
+        "mergeable",
+        "rebaseable",
+        "mergeable_state",
+        "comments",
+        "review_comments",
+        "maintainer_can_modify",
+        "commits",
+        "additions",
+        "deletions",
+        "changed_files",
+        *_DUP,
+        "dup_user_login",
+        "dupn_assignee_login",
+        "dupn_merged_by_login",
     ),
     "gha_pull_requests_assignees": ("pull_request_id", "event_id", "assignee_id"),
     "gha_pull_requests_requested_reviewers": ("pull_request_id", "event_id", "requested_reviewer_id"),
     "gha_reviews": (
-        "id", "user_id", "commit_id", "submitted_at", "author_association", "state", "body", "event_id",
-        *_DUP, "dup_user_login",
+        "id",
+        "user_id",
+        "commit_id",
+        "submitted_at",
+        "author_association",
+        "state",
+        "body",
+        "event_id",
+        *_DUP,
+        "dup_user_login",
     ),
     "gha_branches": (
-        "sha", "event_id", "user_id", "repo_id", "label", "ref", "dup_type", "dup_created_at",
-        "dupn_forkee_name", "dupn_user_login",
+        "sha",
+        "event_id",
+        "user_id",
+        "repo_id",
+        "label",
+        "ref",
+        "dup_type",
+        "dup_created_at",
+        "dupn_forkee_name",
+        "dupn_user_login",
     ),
     "gha_forkees": (
-        "id", "event_id", "name", "full_name", "owner_id", "description", "fork", "created_at", "updated_at",
-        "pushed_at", "homepage", "size", "stargazers_count", "has_issues", "has_projects", "has_downloads",
-        "has_wiki", "has_pages", "forks", "open_issues", "watchers", "default_branch", "public", "language",
-        "organization", *_DUP, "dup_owner_login",
+        "id",
+        "event_id",
+        "name",
+        "full_name",
+        "owner_id",
+        "description",
+        "fork",
+        "created_at",
+        "updated_at",
+        "pushed_at",
+        "homepage",
+        "size",
+        "stargazers_count",
+        "has_issues",
+        "has_projects",
+        "has_downloads",
+        "has_wiki",
+        "has_pages",
+        "forks",
+        "open_issues",
+        "watchers",
+        "default_branch",
+        "public",
+        "language",
+        "organization",
+        *_DUP,
+        "dup_owner_login",
     ),
     "gha_releases": (
-        "id", "event_id", "tag_name", "target_commitish", "name", "draft", "author_id", "prerelease",
-        "created_at", "published_at", "body", *_DUP, "dup_author_login",
+        "id",
+        "event_id",
+        "tag_name",
+        "target_commitish",
+        "name",
+        "draft",
+        "author_id",
+        "prerelease",
+        "created_at",
+        "published_at",
+        "body",
+        *_DUP,
+        "dup_author_login",
     ),
     "gha_releases_assets": ("release_id", "event_id", "asset_id"),
     "gha_assets": (
-        "id", "event_id", "name", "label", "uploader_id", "content_type", "state", "size", "download_count",
-        "created_at", "updated_at", *_DUP, "dup_uploader_login",
+        "id",
+        "event_id",
+        "name",
+        "label",
+        "uploader_id",
+        "content_type",
+        "state",
+        "size",
+        "download_count",
+        "created_at",
+        "updated_at",
+        *_DUP,
+        "dup_uploader_login",
     ),
     "gha_pages": ("sha", "event_id", "action", "title", *_DUP),
     "gha_teams": ("id", "event_id", "name", "slug", "permission", *_DUP),
     "gha_teams_repositories": ("team_id", "event_id", "repository_id"),
     "gha_texts": (
-        "event_id", "body", "created_at", "actor_id", "actor_login", "repo_id", "repo_name", "type",
+        "event_id",
+        "body",
+        "created_at",
+        "actor_id",
+        "actor_login",
+        "repo_id",
+        "repo_name",
+        "type",
     ),
-}  # fmt: skip
+}
 
 
 def hash_id(*parts: str) -> int:
@@ -240,8 +417,8 @@ class _Context:
     __slots__ = ("actor_id", "actor_login", "created_at", "dup", "event_id", "repo_id", "repo_name", "type")
 
     def __init__(
-        self, event_id: int, etype: str, actor_id: int, login: str, repo_id: int, repo: str, at: str
-    ):
+        self, *, event_id: int, etype: str, actor_id: int, login: str, repo_id: int, repo: str, at: str
+    ) -> None:
         self.event_id = event_id
         self.type = etype
         self.actor_id = actor_id
@@ -254,9 +431,17 @@ class _Context:
     def text(self, rows: Rows, body: Any) -> None:
         if body:
             rows.tables["gha_texts"].append(
-                (self.event_id, body, self.created_at, self.actor_id, self.actor_login, self.repo_id,
-                 self.repo_name, self.type)
-            )  # fmt: skip
+                (
+                    self.event_id,
+                    body,
+                    self.created_at,
+                    self.actor_id,
+                    self.actor_login,
+                    self.repo_id,
+                    self.repo_name,
+                    self.type,
+                )
+            )
 
 
 def normalize(event: Event, event_id: int, rows: Rows) -> None:
@@ -282,13 +467,31 @@ def _normalize_current(event: Event, event_id: int, rows: Rows) -> None:
         (repo_id, repo_name), (repo_id, repo_name, org_id, org.get("login") if org else None)
     )
     created_at = utc(event.get("created_at")) or ""
-    ctx = _Context(event_id, etype, actor_id, login or "", repo_id, repo_name, created_at)
+    ctx = _Context(
+        event_id=event_id,
+        etype=etype,
+        actor_id=actor_id,
+        login=login or "",
+        repo_id=repo_id,
+        repo=repo_name,
+        at=created_at,
+    )
     payload = event.get("payload") or {}
     forkee = payload.get("forkee") if isinstance(payload.get("forkee"), dict) else None
     rows.tables["gha_events"].append(
-        (event_id, etype, actor_id, repo_id, bool(event.get("public", True)), created_at, org_id,
-         _int(forkee.get("id")) if forkee else None, ctx.actor_login, repo_name)
-    )  # fmt: skip
+        (
+            event_id,
+            etype,
+            actor_id,
+            repo_id,
+            bool(event.get("public", True)),
+            created_at,
+            org_id,
+            _int(forkee.get("id")) if forkee else None,
+            ctx.actor_login,
+            repo_name,
+        )
+    )
     _payload_row(payload, ctx, rows)
     if etype not in KNOWN_TYPES:
         rows.unknown_types[etype] = rows.unknown_types.get(etype, 0) + 1
@@ -305,13 +508,28 @@ def _payload_row(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     comment = payload.get("comment")
     commit = payload.get("commit") or (comment.get("commit_id") if isinstance(comment, dict) else None)
     rows.tables["gha_payloads"].append(
-        (ctx.event_id, _int(payload.get("push_id")), _int(payload.get("size")), payload.get("ref"),
-         payload.get("head"), payload.get("before"), payload.get("action"),
-         obj_id("issue") or _int(payload.get("issue_id")), obj_id("pull_request"),
-         obj_id("comment") or _int(payload.get("comment_id")), payload.get("ref_type"),
-         payload.get("master_branch"), payload.get("description"), _int(payload.get("number")),
-         obj_id("forkee"), obj_id("release"), obj_id("member"), commit, *ctx.dup)
-    )  # fmt: skip
+        (
+            ctx.event_id,
+            _int(payload.get("push_id")),
+            _int(payload.get("size")),
+            payload.get("ref"),
+            payload.get("head"),
+            payload.get("before"),
+            payload.get("action"),
+            obj_id("issue") or _int(payload.get("issue_id")),
+            obj_id("pull_request"),
+            obj_id("comment") or _int(payload.get("comment_id")),
+            payload.get("ref_type"),
+            payload.get("master_branch"),
+            payload.get("description"),
+            _int(payload.get("number")),
+            obj_id("forkee"),
+            obj_id("release"),
+            obj_id("member"),
+            commit,
+            *ctx.dup,
+        )
+    )
 
 
 def _objects(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
@@ -345,9 +563,15 @@ def _objects(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     team = payload.get("team")
     if isinstance(team, dict) and team.get("id") is not None:
         rows.tables["gha_teams"].append(
-            (int(team["id"]), ctx.event_id, team.get("name") or "", team.get("slug") or "",
-             team.get("permission") or "", *ctx.dup)
-        )  # fmt: skip
+            (
+                int(team["id"]),
+                ctx.event_id,
+                team.get("name") or "",
+                team.get("slug") or "",
+                team.get("permission") or "",
+                *ctx.dup,
+            )
+        )
         repository = payload.get("repository")
         if isinstance(repository, dict) and repository.get("id") is not None:
             rows.tables["gha_teams_repositories"].append(
@@ -370,9 +594,18 @@ def _commit(commit: Any, ctx: _Context, rows: Rows) -> None:
     if not sha:
         return
     rows.tables["gha_commits"].append(
-        (sha, ctx.event_id, name or "", message or "", bool(distinct if distinct is not None else True), *ctx.dup,
-         email or "", "", 0)
-    )  # fmt: skip
+        (
+            sha,
+            ctx.event_id,
+            name or "",
+            message or "",
+            bool(distinct if distinct is not None else True),
+            *ctx.dup,
+            email or "",
+            "",
+            0,
+        )
+    )
     ctx.text(rows, message)
 
 
@@ -387,9 +620,20 @@ def _labels(labels: Iterable[Any], issue_id: int, number: int, ctx: _Context, ro
         rows._labels.setdefault(label_id, (label_id, name, label.get("color") or "", label.get("default")))
         rows.tables["gha_issues_labels"].append((issue_id, ctx.event_id, label_id, *ctx.dup, number, name))
         rows.tables["gha_issues_events_labels"].append(
-            (issue_id, ctx.event_id, label_id, name, ctx.created_at, ctx.actor_id, ctx.actor_login, ctx.repo_id,
-             ctx.repo_name, ctx.type, number)
-        )  # fmt: skip
+            (
+                issue_id,
+                ctx.event_id,
+                label_id,
+                name,
+                ctx.created_at,
+                ctx.actor_id,
+                ctx.actor_login,
+                ctx.repo_id,
+                ctx.repo_name,
+                ctx.type,
+                number,
+            )
+        )
 
 
 def _milestone(milestone: Any, ctx: _Context, rows: Rows) -> int | None:
@@ -398,12 +642,24 @@ def _milestone(milestone: Any, ctx: _Context, rows: Rows) -> int | None:
     creator_id, creator_login = rows.actor(milestone.get("creator"))
     milestone_id = int(milestone["id"])
     rows.tables["gha_milestones"].append(
-        (milestone_id, ctx.event_id, utc(milestone.get("closed_at")), milestone.get("closed_issues") or 0,
-         utc(milestone.get("created_at")) or ctx.created_at, creator_id, milestone.get("description"),
-         utc(milestone.get("due_on")), milestone.get("number") or 0, milestone.get("open_issues") or 0,
-         milestone.get("state") or "", milestone.get("title") or "",
-         utc(milestone.get("updated_at")) or ctx.created_at, *ctx.dup, creator_login)
-    )  # fmt: skip
+        (
+            milestone_id,
+            ctx.event_id,
+            utc(milestone.get("closed_at")),
+            milestone.get("closed_issues") or 0,
+            utc(milestone.get("created_at")) or ctx.created_at,
+            creator_id,
+            milestone.get("description"),
+            utc(milestone.get("due_on")),
+            milestone.get("number") or 0,
+            milestone.get("open_issues") or 0,
+            milestone.get("state") or "",
+            milestone.get("title") or "",
+            utc(milestone.get("updated_at")) or ctx.created_at,
+            *ctx.dup,
+            creator_login,
+        )
+    )
     return milestone_id
 
 
@@ -423,12 +679,27 @@ def _issue(issue: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     assignee_id, assignee_login = rows.actor(issue.get("assignee"))
     milestone_id = _milestone(issue.get("milestone"), ctx, rows)
     rows.tables["gha_issues"].append(
-        (issue_id, ctx.event_id, assignee_id, issue.get("body"), utc(issue.get("closed_at")),
-         issue.get("comments") or 0, utc(issue.get("created_at")) or ctx.created_at, bool(issue.get("locked")),
-         milestone_id, number, issue.get("state") or "", issue.get("title") or "",
-         utc(issue.get("updated_at")) or ctx.created_at, user_id, "pull_request" in issue, *ctx.dup,
-         assignee_login, user_login)
-    )  # fmt: skip
+        (
+            issue_id,
+            ctx.event_id,
+            assignee_id,
+            issue.get("body"),
+            utc(issue.get("closed_at")),
+            issue.get("comments") or 0,
+            utc(issue.get("created_at")) or ctx.created_at,
+            bool(issue.get("locked")),
+            milestone_id,
+            number,
+            issue.get("state") or "",
+            issue.get("title") or "",
+            utc(issue.get("updated_at")) or ctx.created_at,
+            user_id,
+            "pull_request" in issue,
+            *ctx.dup,
+            assignee_login,
+            user_login,
+        )
+    )
     for assignee in issue.get("assignees") or ():
         assignee_id, _ = rows.actor(assignee)
         if assignee_id is not None:
@@ -451,10 +722,19 @@ def _branch(branch: Any, ctx: _Context, rows: Rows) -> str:
     repo = branch.get("repo") if isinstance(branch.get("repo"), dict) else None
     if sha:
         rows.tables["gha_branches"].append(
-            (sha, ctx.event_id, user_id, _int(repo.get("id")) if repo else None, branch.get("label") or "",
-             branch.get("ref") or "", ctx.type, ctx.created_at, repo.get("full_name") if repo else None,
-             user_login)
-        )  # fmt: skip
+            (
+                sha,
+                ctx.event_id,
+                user_id,
+                _int(repo.get("id")) if repo else None,
+                branch.get("label") or "",
+                branch.get("ref") or "",
+                ctx.type,
+                ctx.created_at,
+                repo.get("full_name") if repo else None,
+                user_login,
+            )
+        )
     if repo and repo.get("id") is not None:
         _forkee(repo, ctx, rows)
     return sha
@@ -469,14 +749,42 @@ def _pull_request(pr: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     base_sha = _branch(pr.get("base"), ctx, rows)
     head_sha = _branch(pr.get("head"), ctx, rows)
     rows.tables["gha_pull_requests"].append(
-        (pr_id, ctx.event_id, user_id, base_sha, head_sha, merged_by_id, assignee_id, milestone_id,
-         int(pr.get("number") or 0), pr.get("state") or "", pr.get("locked"), pr.get("title") or "",
-         pr.get("body"), utc(pr.get("created_at")) or ctx.created_at, utc(pr.get("updated_at")) or ctx.created_at,
-         utc(pr.get("closed_at")), utc(pr.get("merged_at")), pr.get("merge_commit_sha"), pr.get("merged"),
-         pr.get("mergeable"), pr.get("rebaseable"), pr.get("mergeable_state"), pr.get("comments"),
-         pr.get("review_comments"), pr.get("maintainer_can_modify"), pr.get("commits"), pr.get("additions"),
-         pr.get("deletions"), pr.get("changed_files"), *ctx.dup, user_login, assignee_login, merged_by_login)
-    )  # fmt: skip
+        (
+            pr_id,
+            ctx.event_id,
+            user_id,
+            base_sha,
+            head_sha,
+            merged_by_id,
+            assignee_id,
+            milestone_id,
+            int(pr.get("number") or 0),
+            pr.get("state") or "",
+            pr.get("locked"),
+            pr.get("title") or "",
+            pr.get("body"),
+            utc(pr.get("created_at")) or ctx.created_at,
+            utc(pr.get("updated_at")) or ctx.created_at,
+            utc(pr.get("closed_at")),
+            utc(pr.get("merged_at")),
+            pr.get("merge_commit_sha"),
+            pr.get("merged"),
+            pr.get("mergeable"),
+            pr.get("rebaseable"),
+            pr.get("mergeable_state"),
+            pr.get("comments"),
+            pr.get("review_comments"),
+            pr.get("maintainer_can_modify"),
+            pr.get("commits"),
+            pr.get("additions"),
+            pr.get("deletions"),
+            pr.get("changed_files"),
+            *ctx.dup,
+            user_login,
+            assignee_login,
+            merged_by_login,
+        )
+    )
     for assignee in pr.get("assignees") or ():
         assignee_id, _ = rows.actor(assignee)
         if assignee_id is not None:
@@ -492,22 +800,44 @@ def _pull_request(pr: dict[str, Any], ctx: _Context, rows: Rows) -> None:
 def _comment(comment: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     user_id, user_login = _user_or_actor(comment.get("user"), ctx, rows)
     rows.tables["gha_comments"].append(
-        (int(comment["id"]), ctx.event_id, comment.get("body") or "", utc(comment.get("created_at")) or ctx.created_at,
-         utc(comment.get("updated_at")) or ctx.created_at, user_id, comment.get("commit_id"),
-         comment.get("original_commit_id"), comment.get("diff_hunk"), comment.get("position"),
-         comment.get("original_position"), comment.get("path"), comment.get("pull_request_review_id"),
-         comment.get("line"), *ctx.dup, user_login)
-    )  # fmt: skip
+        (
+            int(comment["id"]),
+            ctx.event_id,
+            comment.get("body") or "",
+            utc(comment.get("created_at")) or ctx.created_at,
+            utc(comment.get("updated_at")) or ctx.created_at,
+            user_id,
+            comment.get("commit_id"),
+            comment.get("original_commit_id"),
+            comment.get("diff_hunk"),
+            comment.get("position"),
+            comment.get("original_position"),
+            comment.get("path"),
+            comment.get("pull_request_review_id"),
+            comment.get("line"),
+            *ctx.dup,
+            user_login,
+        )
+    )
     ctx.text(rows, comment.get("body"))
 
 
 def _review(review: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     user_id, user_login = _user_or_actor(review.get("user"), ctx, rows)
     rows.tables["gha_reviews"].append(
-        (int(review["id"]), user_id, review.get("commit_id") or "", utc(review.get("submitted_at")) or ctx.created_at,
-         review.get("author_association") or "", review.get("state") or "", review.get("body"), ctx.event_id,
-         *ctx.dup, user_login)
-    )  # fmt: skip
+        (
+            int(review["id"]),
+            user_id,
+            review.get("commit_id") or "",
+            utc(review.get("submitted_at")) or ctx.created_at,
+            review.get("author_association") or "",
+            review.get("state") or "",
+            review.get("body"),
+            ctx.event_id,
+            *ctx.dup,
+            user_login,
+        )
+    )
     ctx.text(rows, review.get("body"))
 
 
@@ -517,37 +847,80 @@ def _forkee(repo: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     if isinstance(organization, dict):
         organization = organization.get("login")
     rows.tables["gha_forkees"].append(
-        (int(repo["id"]), ctx.event_id, repo.get("name") or "", repo.get("full_name") or "", owner_id,
-         repo.get("description"), bool(repo.get("fork")), utc(repo.get("created_at")) or ctx.created_at,
-         utc(repo.get("updated_at")) or ctx.created_at, utc(repo.get("pushed_at")), repo.get("homepage"),
-         repo.get("size") or 0, repo.get("stargazers_count") or 0, bool(repo.get("has_issues")),
-         repo.get("has_projects"), bool(repo.get("has_downloads")), bool(repo.get("has_wiki")),
-         repo.get("has_pages"), repo.get("forks") or 0, repo.get("open_issues") or 0, repo.get("watchers") or 0,
-         repo.get("default_branch") or repo.get("master_branch") or "", repo.get("public"), repo.get("language"),
-         organization, *ctx.dup, owner_login)
-    )  # fmt: skip
+        (
+            int(repo["id"]),
+            ctx.event_id,
+            repo.get("name") or "",
+            repo.get("full_name") or "",
+            owner_id,
+            repo.get("description"),
+            bool(repo.get("fork")),
+            utc(repo.get("created_at")) or ctx.created_at,
+            utc(repo.get("updated_at")) or ctx.created_at,
+            utc(repo.get("pushed_at")),
+            repo.get("homepage"),
+            repo.get("size") or 0,
+            repo.get("stargazers_count") or 0,
+            bool(repo.get("has_issues")),
+            repo.get("has_projects"),
+            bool(repo.get("has_downloads")),
+            bool(repo.get("has_wiki")),
+            repo.get("has_pages"),
+            repo.get("forks") or 0,
+            repo.get("open_issues") or 0,
+            repo.get("watchers") or 0,
+            repo.get("default_branch") or repo.get("master_branch") or "",
+            repo.get("public"),
+            repo.get("language"),
+            organization,
+            *ctx.dup,
+            owner_login,
+        )
+    )
 
 
 def _release(release: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     release_id = int(release["id"])
     author_id, author_login = _user_or_actor(release.get("author"), ctx, rows)
     rows.tables["gha_releases"].append(
-        (release_id, ctx.event_id, release.get("tag_name") or "", release.get("target_commitish") or "",
-         release.get("name"), bool(release.get("draft")), author_id, bool(release.get("prerelease")),
-         utc(release.get("created_at")) or ctx.created_at, utc(release.get("published_at")), release.get("body"),
-         *ctx.dup, author_login)
-    )  # fmt: skip
+        (
+            release_id,
+            ctx.event_id,
+            release.get("tag_name") or "",
+            release.get("target_commitish") or "",
+            release.get("name"),
+            bool(release.get("draft")),
+            author_id,
+            bool(release.get("prerelease")),
+            utc(release.get("created_at")) or ctx.created_at,
+            utc(release.get("published_at")),
+            release.get("body"),
+            *ctx.dup,
+            author_login,
+        )
+    )
     for asset in release.get("assets") or ():
         if not isinstance(asset, dict) or asset.get("id") is None:
             continue
         uploader_id, uploader_login = _user_or_actor(asset.get("uploader"), ctx, rows)
         asset_id = int(asset["id"])
         rows.tables["gha_assets"].append(
-            (asset_id, ctx.event_id, asset.get("name") or "", asset.get("label"), uploader_id,
-             asset.get("content_type") or "", asset.get("state") or "", asset.get("size") or 0,
-             asset.get("download_count") or 0, utc(asset.get("created_at")) or ctx.created_at,
-             utc(asset.get("updated_at")) or ctx.created_at, *ctx.dup, uploader_login)
-        )  # fmt: skip
+            (
+                asset_id,
+                ctx.event_id,
+                asset.get("name") or "",
+                asset.get("label"),
+                uploader_id,
+                asset.get("content_type") or "",
+                asset.get("state") or "",
+                asset.get("size") or 0,
+                asset.get("download_count") or 0,
+                utc(asset.get("created_at")) or ctx.created_at,
+                utc(asset.get("updated_at")) or ctx.created_at,
+                *ctx.dup,
+                uploader_login,
+            )
+        )
         rows.tables["gha_releases_assets"].append((release_id, ctx.event_id, asset_id))
 
 

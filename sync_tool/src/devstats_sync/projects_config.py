@@ -33,9 +33,16 @@ _ORG_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 # Fields the sync tool reads, and fields of the inventory/DevStats it knowingly leaves to others.
 _FIELDS = {"name", "title", "db", "orgs", "repos", "regexp", "exclude_repos", "start_date", "main_repo"}
 _PASSED_THROUGH = {
-    "schedule", "timezone", "disk_size", "files_skip_pattern", "archived", "disabled",
-    "psql_db", "full_name", "command_line",
-}  # fmt: skip
+    "schedule",
+    "timezone",
+    "disk_size",
+    "files_skip_pattern",
+    "archived",
+    "disabled",
+    "psql_db",
+    "full_name",
+    "command_line",
+}
 
 
 class ConfigError(ValueError):

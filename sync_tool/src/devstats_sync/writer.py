@@ -14,7 +14,6 @@ is stored under a collision-safe id derived from its original id and content, in
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import re
@@ -59,9 +58,12 @@ def _cell(value: Any, limit: int) -> str:
         value = value[:limit]
     if _SPECIAL.search(value):
         value = (
-            value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
             .replace("\x00", "")
-        )  # fmt: skip
+        )
     return value
 
 
@@ -90,10 +92,17 @@ def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
             )
     source = f"def format_row(r):\n    return TAB.join(({', '.join(cells)},))\n"
     namespace: dict[str, Any] = {
-        "N": "\\N", "T": "t", "F": "f", "TAB": "\t", "special": _SPECIAL.search, "cell": _cell, "str": str,
-        "type": type, "len": len,
-    }  # fmt: skip
-    exec(compile(source, f"<copy formatter for {table}>", "exec"), namespace)  # noqa: S102 - generated from the schema only
+        "N": "\\N",
+        "T": "t",
+        "F": "f",
+        "TAB": "\t",
+        "special": _SPECIAL.search,
+        "cell": _cell,
+        "str": str,
+        "type": type,
+        "len": len,
+    }
+    exec(compile(source, f"<copy formatter for {table}>", "exec"), namespace)
     return namespace["format_row"]
 
 
@@ -307,7 +316,8 @@ def link_issues_to_pull_requests(conn: connection, since: datetime) -> int:
     with conn, conn.cursor() as cur:
         cur.execute(
             """
-            insert into gha_issues_pull_requests (issue_id, pull_request_id, number, repo_id, repo_name, created_at)
+            insert into gha_issues_pull_requests
+                (issue_id, pull_request_id, number, repo_id, repo_name, created_at)
             select distinct on (i.id, p.id) i.id, p.id, i.number, i.dup_repo_id, i.dup_repo_name, p.created_at
             from gha_issues i
             join gha_pull_requests p on p.dup_repo_id = i.dup_repo_id and p.number = i.number

@@ -42,7 +42,9 @@ def events_by_hour(dsn: str) -> dict[datetime, int]:
     return {hour: counts.get(hour, 0) for hour in sorted(parsed)}
 
 
-def test_bad_local_hours_are_reported_and_the_rest_loads(make_database: Callable[..., str], tmp_path: Path) -> None:
+def test_bad_local_hours_are_reported_and_the_rest_loads(
+    make_database: Callable[..., str], tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     good = generated(H[0])
     write_hour_file(archive, H[0], good)
@@ -52,9 +54,15 @@ def test_bad_local_hours_are_reported_and_the_rest_loads(make_database: Callable
     truncated = write_hour_file(archive, H[2], generated(H[2])).read_bytes()
     (archive / hour_file_name(H[2])).write_bytes(truncated[: len(truncated) * 2 // 3])
     write_hour_file(archive, H[3], [])
-    unknown = {"id": "77", "type": "SponsorshipEvent", "actor": {"id": 5, "login": "eve"},
-               "repo": {"id": 6, "name": "acme/widget"}, "payload": {"action": "created"}, "public": True,
-               "created_at": "2024-02-01T04:10:00Z"}  # fmt: skip
+    unknown = {
+        "id": "77",
+        "type": "SponsorshipEvent",
+        "actor": {"id": 5, "login": "eve"},
+        "repo": {"id": 6, "name": "acme/widget"},
+        "payload": {"action": "created"},
+        "public": True,
+        "created_at": "2024-02-01T04:10:00Z",
+    }
     write_hour_file(archive, H[4], [*generated(H[4]), orjson.dumps(unknown)])
     # H[5] is missing; H[6] loads normally after all of that.
     write_hour_file(archive, H[6], generated(H[6]))
@@ -63,10 +71,28 @@ def test_bad_local_hours_are_reported_and_the_rest_loads(make_database: Callable
     )
     dsn = make_database(name="acme")
     run = subprocess.run(
-        [sys.executable, "-m", "devstats_sync.cli", "ingest", "--projects-file", str(projects_file), "--from",
-         "2024-02-01T00", "--to", "2024-02-01T07", "--archive-url", str(archive), "--dsn", dsn, "--no-progress"],
-        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "devstats_sync.cli",
+            "ingest",
+            "--projects-file",
+            str(projects_file),
+            "--from",
+            "2024-02-01T00",
+            "--to",
+            "2024-02-01T07",
+            "--archive-url",
+            str(archive),
+            "--dsn",
+            dsn,
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert run.returncode == 3, run.stderr  # a failed hour
     out = run.stdout + run.stderr
     assert "2024-02-01-1.json.gz line 8: skipped, not a valid event" in out
@@ -75,9 +101,12 @@ def test_bad_local_hours_are_reported_and_the_rest_loads(make_database: Callable
     assert "missing hour (retried next run): 2024-02-01 05:00" in out
     assert "SponsorshipEvent x1" in out
     assert events_by_hour(dsn) == {
-        H[0]: matching(good), H[1]: matching(with_bad_line) - 1, H[3]: 0, H[4]: matching(generated(H[4])) + 1,
+        H[0]: matching(good),
+        H[1]: matching(with_bad_line) - 1,
+        H[3]: 0,
+        H[4]: matching(generated(H[4])) + 1,
         H[6]: matching(generated(H[6])),
-    }  # fmt: skip
+    }
 
     # The failed and missing hours are taken again by the next run, once they are fixed.
     write_hour_file(archive, H[2], generated(H[2]))
@@ -114,6 +143,12 @@ def test_downloads_retry_refetch_corrupt_files_and_report_404(
         assert server.requests[hour_file_name(H[0])] == 1  # downloaded once, then from the cache
 
         server.serve(hour_file_name(H[5]), (500, b"down"))
-        failed = ingest([PROJECT], dsn, H[5], H[6], Archive(server.url, cache_dir=tmp_path / "cache", retries=1,
-                                                             backoff=0.01), progress=False)  # fmt: skip
+        failed = ingest(
+            [PROJECT],
+            dsn,
+            H[5],
+            H[6],
+            Archive(server.url, cache_dir=tmp_path / "cache", retries=1, backoff=0.01),
+            progress=False,
+        )
         assert failed.failed and "HTTP 500" in failed.failed[0] and "after 2 attempt(s)" in failed.failed[0]

@@ -27,10 +27,23 @@ HOURS = 5
 
 def cli(projects_file: Path, archive: Path, dsn: str) -> list[str]:
     return [
-        sys.executable, "-m", "devstats_sync.cli", "ingest", "--projects-file", str(projects_file),
-        "--from", f"{START:%Y-%m-%dT%H}", "--to", f"{END:%Y-%m-%dT%H}", "--archive-url", str(archive),
-        "--dsn", dsn, "--no-indexes", "--no-progress",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "devstats_sync.cli",
+        "ingest",
+        "--projects-file",
+        str(projects_file),
+        "--from",
+        f"{START:%Y-%m-%dT%H}",
+        "--to",
+        f"{END:%Y-%m-%dT%H}",
+        "--archive-url",
+        str(archive),
+        "--dsn",
+        dsn,
+        "--no-indexes",
+        "--no-progress",
+    ]
 
 
 def parsed_hours(dsn: str) -> int:
@@ -39,21 +52,31 @@ def parsed_hours(dsn: str) -> int:
         return int(cur.fetchone()[0])
 
 
-def test_killed_ingest_resumes_to_the_same_database(make_database: Callable[..., str], tmp_path: Path) -> None:
+def test_killed_ingest_resumes_to_the_same_database(
+    make_database: Callable[..., str], tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
-    config = GeneratorConfig(seed=23, events_per_hour=600, focus_repos=("kubernetes/kubernetes", "kubernetes/kops"),
-                             focus_share=0.5)  # fmt: skip
+    config = GeneratorConfig(
+        seed=23,
+        events_per_hour=600,
+        focus_repos=("kubernetes/kubernetes", "kubernetes/kops"),
+        focus_share=0.5,
+    )
     write_hours(archive, START, END, config)
+
     def projects_file(db: str) -> Path:
         return write_projects_file(
-            tmp_path / f"{db}.yaml", [{"name": "k8s", "db": db, "orgs": ["kubernetes"], "start_date": "2014-06-01"}]
+            tmp_path / f"{db}.yaml",
+            [{"name": "k8s", "db": db, "orgs": ["kubernetes"], "start_date": "2014-06-01"}],
         )
 
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
     clean = make_database(name="k8s")
     began = time.monotonic()
-    done = subprocess.run(cli(projects_file("k8s"), archive, clean), env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        cli(projects_file("k8s"), archive, clean), env=env, capture_output=True, text=True, check=False
+    )
     duration = time.monotonic() - began
     assert done.returncode == 0, done.stderr
     assert "events: 3000 scanned" in done.stdout
@@ -66,8 +89,12 @@ def test_killed_ingest_resumes_to_the_same_database(make_database: Callable[...,
     for trial in range(TRIALS):
         db = f"k8s_crash_{trial}"
         dsn = make_database(name=db)
-        process = subprocess.Popen(cli(projects_file(db), archive, dsn), env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        process = subprocess.Popen(
+            cli(projects_file(db), archive, dsn),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.1, 1.0) * duration)
         if process.poll() is None:
             killed_running += 1
@@ -76,9 +103,13 @@ def test_killed_ingest_resumes_to_the_same_database(make_database: Callable[...,
         if 0 < parsed_hours(dsn) < HOURS:
             partial += 1
         project = load_projects(projects_file(db))[0]
-        summary = ingest([project], dsn, START, END, Archive(str(archive)), create_indexes=False, progress=False)
+        summary = ingest(
+            [project], dsn, START, END, Archive(str(archive)), create_indexes=False, progress=False
+        )
         assert not summary.failed
-        assert table_checksums(dsn) == expected, f"trial {trial}: the resumed database differs from a clean run"
+        assert table_checksums(dsn) == expected, (
+            f"trial {trial}: the resumed database differs from a clean run"
+        )
     # The kills must have hit running ingests, some of them between hours, for the test to mean anything.
     assert killed_running >= TRIALS // 2
     assert partial >= 1

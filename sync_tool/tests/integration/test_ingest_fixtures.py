@@ -15,7 +15,14 @@ from devstats_sync.normalize import repo_name_of
 from devstats_sync.projects_config import Project
 from devstats_sync.writer import COLLISION_BASE
 
-from sync_tool.tests.support.events import CURRENT, PRE2015, fixture_lines, row_counts, table_checksums, write_hour_file
+from sync_tool.tests.support.events import (
+    CURRENT,
+    PRE2015,
+    fixture_lines,
+    row_counts,
+    table_checksums,
+    write_hour_file,
+)
 
 START = datetime(2011, 2, 12)
 CURRENT_HOUR = datetime(2017, 7, 5, 18)
@@ -24,13 +31,32 @@ HOUR = datetime(2024, 1, 1)
 
 # Counted by hand from the 66 fixture events (38 current, 28 pre-2015).
 EXPECTED_ROWS = {
-    "gha_events": 66, "gha_payloads": 66, "gha_repos": 66, "gha_actors": 110, "gha_orgs": 40,
-    "gha_commits": 15, "gha_comments": 13, "gha_issues": 7, "gha_issues_assignees": 7, "gha_issues_labels": 13,
-    "gha_issues_events_labels": 13, "gha_labels": 13, "gha_milestones": 5, "gha_pull_requests": 17,
-    "gha_pull_requests_assignees": 1, "gha_branches": 34, "gha_forkees": 30, "gha_reviews": 2,
-    "gha_releases": 6, "gha_releases_assets": 13, "gha_assets": 13, "gha_pages": 2, "gha_texts": 40,
-    "gha_parsed": 2, "gha_vars": 1,
-}  # fmt: skip
+    "gha_events": 66,
+    "gha_payloads": 66,
+    "gha_repos": 66,
+    "gha_actors": 110,
+    "gha_orgs": 40,
+    "gha_commits": 15,
+    "gha_comments": 13,
+    "gha_issues": 7,
+    "gha_issues_assignees": 7,
+    "gha_issues_labels": 13,
+    "gha_issues_events_labels": 13,
+    "gha_labels": 13,
+    "gha_milestones": 5,
+    "gha_pull_requests": 17,
+    "gha_pull_requests_assignees": 1,
+    "gha_branches": 34,
+    "gha_forkees": 30,
+    "gha_reviews": 2,
+    "gha_releases": 6,
+    "gha_releases_assets": 13,
+    "gha_assets": 13,
+    "gha_pages": 2,
+    "gha_texts": 40,
+    "gha_parsed": 2,
+    "gha_vars": 1,
+}
 
 
 def fixture_archive(tmp_path: Path) -> Archive:
@@ -42,12 +68,15 @@ def fixture_archive(tmp_path: Path) -> Archive:
 def load_fixtures(dsn: str, archive: Archive, force: bool = False) -> None:
     everything = Project(name="all", db="all_events", start_date=START, regexp=".")
     for hour in (CURRENT_HOUR, PRE2015_HOUR):
-        summary = ingest([everything], dsn, hour, hour.replace(hour=hour.hour + 1), archive, force=force,
-                         progress=False)  # fmt: skip
+        summary = ingest(
+            [everything], dsn, hour, hour.replace(hour=hour.hour + 1), archive, force=force, progress=False
+        )
         assert not summary.failed and not summary.missing and not summary.bad_lines
 
 
-def test_every_fixture_event_ingests_with_exact_row_counts(make_database: Callable[..., str], tmp_path: Path) -> None:
+def test_every_fixture_event_ingests_with_exact_row_counts(
+    make_database: Callable[..., str], tmp_path: Path
+) -> None:
     dsn = make_database(name="all_events")
     load_fixtures(dsn, fixture_archive(tmp_path))
     assert row_counts(dsn) == EXPECTED_ROWS
@@ -76,18 +105,29 @@ def test_ingesting_again_changes_nothing(make_database: Callable[..., str], tmp_
 def test_one_scan_serves_every_project_and_each_gets_exactly_its_events(
     make_database: Callable[..., str], tmp_path: Path
 ) -> None:
-    config = GeneratorConfig(seed=11, events_per_hour=400,
-                             focus_repos=("kubernetes/kubernetes", "kubernetes/old", "prometheus/prometheus"),
-                             focus_share=0.3)  # fmt: skip
+    config = GeneratorConfig(
+        seed=11,
+        events_per_hour=400,
+        focus_repos=("kubernetes/kubernetes", "kubernetes/old", "prometheus/prometheus"),
+        focus_share=0.3,
+    )
     write_hours(tmp_path / "archive", HOUR, HOUR.replace(hour=2), config)
     projects = [
-        Project(name="k8s", db="k8s", start_date=START, orgs=("kubernetes",), exclude_repos=("kubernetes/old",)),
+        Project(
+            name="k8s", db="k8s", start_date=START, orgs=("kubernetes",), exclude_repos=("kubernetes/old",)
+        ),
         Project(name="prom", db="prom", start_date=START, repos=("prometheus/prometheus",)),
         Project(name="both", db="both", start_date=START, regexp="^(kubernetes|prometheus)/"),
     ]
     dsns = {p.name: make_database(name=p.db) for p in projects}
-    summary = ingest(projects, dsns["k8s"].replace("dbname=k8s", "dbname={db}"), HOUR, HOUR.replace(hour=2),
-                     Archive(str(tmp_path / "archive")), progress=False)  # fmt: skip
+    summary = ingest(
+        projects,
+        dsns["k8s"].replace("dbname=k8s", "dbname={db}"),
+        HOUR,
+        HOUR.replace(hour=2),
+        Archive(str(tmp_path / "archive")),
+        progress=False,
+    )
     assert summary.scanned_hours == 2
     assert summary.lines == 800
 
@@ -105,9 +145,22 @@ def test_one_scan_serves_every_project_and_each_gets_exactly_its_events(
 
     # A project scanned alone ends up exactly as when it shared the scan.
     alone = make_database(name="k8s_alone")
-    ingest([Project(name="k8s", db="k8s_alone", start_date=START, orgs=("kubernetes",),
-                    exclude_repos=("kubernetes/old",))], alone, HOUR, HOUR.replace(hour=2),
-           Archive(str(tmp_path / "archive")), progress=False)  # fmt: skip
+    ingest(
+        [
+            Project(
+                name="k8s",
+                db="k8s_alone",
+                start_date=START,
+                orgs=("kubernetes",),
+                exclude_repos=("kubernetes/old",),
+            )
+        ],
+        alone,
+        HOUR,
+        HOUR.replace(hour=2),
+        Archive(str(tmp_path / "archive")),
+        progress=False,
+    )
     assert table_checksums(alone) == table_checksums(dsns["k8s"])
 
 
@@ -119,7 +172,9 @@ def test_events_whose_id_was_reused_are_all_kept(make_database: Callable[..., st
     other = orjson.loads(fixture_lines(CURRENT)[5])
     write_hour_file(tmp_path / "archive", before, [orjson.dumps(old)])
     # The reused id, plus one event twice in the same file (GH Archive does repeat lines).
-    write_hour_file(tmp_path / "archive", after, [orjson.dumps(reused), orjson.dumps(other), orjson.dumps(other)])
+    write_hour_file(
+        tmp_path / "archive", after, [orjson.dumps(reused), orjson.dumps(other), orjson.dumps(other)]
+    )
     dsn = make_database(name="collide")
     project = Project(name="collide", db="collide", start_date=START, regexp=".")
     archive = Archive(str(tmp_path / "archive"))

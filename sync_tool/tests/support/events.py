@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg2
+import yaml
 from devstats_sync.archive import hour_file_name
+from devstats_sync.schema import TABLES
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gharchive"
 CURRENT = FIXTURES / "events-2015-format.jsonl"
@@ -39,9 +42,6 @@ VOLATILE_COLUMNS = {("gha_commits", "inserted_at"), ("gha_repos", "created_at"),
 
 def table_checksums(dsn: str) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent digest of every gha_* table, minus volatile columns."""
-    import psycopg2
-    from devstats_sync.schema import TABLES
-
     out: dict[str, tuple[int, str]] = {}
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         for table in TABLES:
@@ -60,7 +60,5 @@ def row_counts(dsn: str) -> dict[str, int]:
 
 
 def write_projects_file(path: Path, projects: list[dict[str, Any]]) -> Path:
-    import yaml
-
     path.write_text(yaml.safe_dump({"projects": projects}))
     return path

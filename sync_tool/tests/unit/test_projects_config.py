@@ -35,8 +35,12 @@ projects:
         )
     )
     k8s, cm = projects
-    assert (k8s.db, k8s.title, k8s.orgs, k8s.exclude_repos) == ("gha", "Kubernetes", ("kubernetes", "kubernetes-sigs"),
-                                                                ("kubernetes/old",))  # fmt: skip
+    assert (k8s.db, k8s.title, k8s.orgs, k8s.exclude_repos) == (
+        "gha",
+        "Kubernetes",
+        ("kubernetes", "kubernetes-sigs"),
+        ("kubernetes/old",),
+    )
     assert k8s.start_date == datetime(2014, 6, 1)
     assert k8s.extra == {"schedule": "20 * * * *"}
     assert cm.db == "cert_manager"
@@ -69,18 +73,39 @@ projects:
     ("body", "message"),
     [
         ("projects: []", "non-empty"),
-        ("projects:\n  - name: x\n    start_date: '2020-01-01'", "one of 'orgs', 'repos' or 'regexp' is required"),
-        ("projects:\n  - name: x\n    orgs: [a]\n    start_date: '2020-13-01'", "project 'x' (#1), field 'start_date'"),
-        ("projects:\n  - name: x\n    orgs: [a]\n    start_date: '2010-01-01'", "before GH Archive's first hour"),
-        ("projects:\n  - name: x\n    repos: [noslash]\n    start_date: '2020-01-01'", "'noslash' is not an owner/name"),
-        ("projects:\n  - name: x\n    regexp: '('\n    start_date: '2020-01-01'", "is not a regular expression"),
-        ("projects:\n  - name: x\n    orgs: [a]\n    colour: red\n    start_date: '2020-01-01'", "unknown field(s) colour"),
+        (
+            "projects:\n  - name: x\n    start_date: '2020-01-01'",
+            "one of 'orgs', 'repos' or 'regexp' is required",
+        ),
+        (
+            "projects:\n  - name: x\n    orgs: [a]\n    start_date: '2020-13-01'",
+            "project 'x' (#1), field 'start_date'",
+        ),
+        (
+            "projects:\n  - name: x\n    orgs: [a]\n    start_date: '2010-01-01'",
+            "before GH Archive's first hour",
+        ),
+        (
+            "projects:\n  - name: x\n    repos: [noslash]\n    start_date: '2020-01-01'",
+            "'noslash' is not an owner/name",
+        ),
+        (
+            "projects:\n  - name: x\n    regexp: '('\n    start_date: '2020-01-01'",
+            "is not a regular expression",
+        ),
+        (
+            "projects:\n  - name: x\n    orgs: [a]\n    colour: red\n    start_date: '2020-01-01'",
+            "unknown field(s) colour",
+        ),
         ("projects:\n  - name: Bad_Name\n    orgs: [a]\n    start_date: '2020-01-01'", "field 'name'"),
-        ("projects:\n  - {name: a, orgs: [a], start_date: '2020-01-01', db: x}\n"
-         "  - {name: b, orgs: [b], start_date: '2020-01-01', db: x}", "db 'x' is used by more than one project"),
+        (
+            "projects:\n  - {name: a, orgs: [a], start_date: '2020-01-01', db: x}\n"
+            "  - {name: b, orgs: [b], start_date: '2020-01-01', db: x}",
+            "db 'x' is used by more than one project",
+        ),
         ("projects: [", "not valid YAML"),
     ],
-)  # fmt: skip
+)
 def test_bad_projects_files_say_what_and_where(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError) as error:
         load_projects(write(tmp_path, body))
@@ -89,9 +114,12 @@ def test_bad_projects_files_say_what_and_where(tmp_path: Path, body: str, messag
 
 def test_select_projects(tmp_path: Path) -> None:
     projects = load_projects(
-        write(tmp_path, "projects:\n  - {name: a, orgs: [a], start_date: '2020-01-01'}\n"
-                        "  - {name: b, orgs: [b], start_date: '2020-01-01', archived: true}\n")
-    )  # fmt: skip
+        write(
+            tmp_path,
+            "projects:\n  - {name: a, orgs: [a], start_date: '2020-01-01'}\n"
+            "  - {name: b, orgs: [b], start_date: '2020-01-01', archived: true}\n",
+        )
+    )
     assert [p.name for p in select_projects(projects, None)] == ["a"]
     assert [p.name for p in select_projects(projects, ["b"])] == ["b"]
     with pytest.raises(ConfigError, match="unknown project"):

@@ -98,8 +98,9 @@ def test_invalid_json_lines_are_reported_with_their_line_number(tmp_path: Path) 
     lines.insert(2, b'{"id":"1","type":"PushEvent","actor":{"id":1},"repo":{"id":1,"name":"kubernetes/x"')
     path = write_hour_file(tmp_path, datetime(2017, 7, 5, 18), lines)
     warnings: list[str] = []
-    result = scan.scan_hour(path, Router([Project(name="all", db="all", start_date=START, regexp=".")]),
-                            warn=warnings.append)  # fmt: skip
+    result = scan.scan_hour(
+        path, Router([Project(name="all", db="all", start_date=START, regexp=".")]), warn=warnings.append
+    )
     assert len(result.events[0]) == 5
     assert result.lines == 6
     assert len(warnings) == 1

@@ -19,9 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=2000, help="events per hour (default: 2000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument(
-        "--repos", action="append", default=None, metavar="OWNER/NAME",
+        "--repos",
+        action="append",
+        default=None,
+        metavar="OWNER/NAME",
         help="repositories that get a share of the events (repeatable), e.g. an example project's",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--share", type=float, default=0.01, help="fraction of events in --repos (default: 0.01)"
     )

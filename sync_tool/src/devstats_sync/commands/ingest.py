@@ -24,9 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--projects-file", default=None, type=Path, help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)"
     )
     parser.add_argument(
-        "--project", action="append", dest="projects", metavar="NAME",
+        "--project",
+        action="append",
+        dest="projects",
+        metavar="NAME",
         help="a project to ingest (repeatable; default: every active project of the file)",
-    )  # fmt: skip
+    )
     parser.add_argument("--from", dest="start", required=True, help="first hour, YYYY-MM-DDTHH (UTC)")
     parser.add_argument(
         "--to",
@@ -35,21 +38,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hour to stop before, YYYY-MM-DDTHH (default: the current hour)",
     )
     parser.add_argument(
-        "--archive-url", default=None,
+        "--archive-url",
+        default=None,
         help=f"GH Archive base URL or local directory (default: $DEVSTATS_ARCHIVE_URL or {DEFAULT_BASE_URL})",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--cache-dir", type=Path, default=None, help="download cache (default: $DEVSTATS_CACHE_DIR)"
     )
     parser.add_argument(
-        "--dsn", default=None,
-        help="PostgreSQL DSN; '{db}' or the dbname is replaced by each project's database (default: $DEVSTATS_DSN)",
-    )  # fmt: skip
+        "--dsn",
+        default=None,
+        help="PostgreSQL DSN; '{db}' or the dbname becomes each project's database (default: $DEVSTATS_DSN)",
+    )
     parser.add_argument("--force", action="store_true", help="re-process hours already marked in gha_parsed")
     parser.add_argument("--create-db", action="store_true", help="create missing project databases")
     parser.add_argument("--no-indexes", action="store_true", help="leave secondary index creation for later")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bar (default: when stderr is a terminal)")  # fmt: skip
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,9 +80,16 @@ def run(args: argparse.Namespace) -> int:
     except ArchiveError as error:
         raise ConfigError(str(error)) from None
     summary = ingest(
-        projects, dsn, start, end, archive,
-        force=args.force, create_db=args.create_db, create_indexes=not args.no_indexes, progress=args.progress,
-    )  # fmt: skip
+        projects,
+        dsn,
+        start,
+        end,
+        archive,
+        force=args.force,
+        create_db=args.create_db,
+        create_indexes=not args.no_indexes,
+        progress=args.progress,
+    )
     for line in summary.lines_of_text():
         print(line)
     return EXIT_FAILED_HOURS if summary.failed else 0
