@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.pipeline import PROVISIONED_METRIC, PipelineConfig, provision, sync
 from devstats_sync.projects_config import load_projects
+
+from sync_tool.tests.support.fake_github import FakeGitHub, quota, rate_limit_body
 
 H0 = datetime(2024, 3, 4, 0)
 HOUR = timedelta(hours=1)
@@ -252,3 +255,38 @@ def test_sync_before_provision_says_so(
     assert (
         "not provisioned yet: run 'devstats-sync provision --project kubernetes'" in capsys.readouterr().err
     )
+
+
+def test_sync_with_tokens_runs_the_api_step_and_skips_a_bad_token(
+    setup: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    project = load_projects(setup["projects_file"])[0]
+    provision(config_for(setup, H0 + 2 * HOUR), project)
+
+    def script(token: str, path: str, query: str) -> tuple[int, dict[str, str], Any]:
+        if token == "ghp_rejected_token_value":
+            return 401, {}, {"message": "Bad credentials"}
+        if path == "/rate_limit":
+            return 200, {}, rate_limit_body(4000)
+        return 200, quota(3999), []
+
+    fake = FakeGitHub(script)
+    fake.thread.start()
+    try:
+        config = config_for(setup, H0 + 3 * HOUR)
+        config.skip_git = True
+        config.tokens, config.api_base_url = ["ghp_rejected_token_value", "ghp_good"], fake.url
+        with caplog.at_level(logging.INFO):
+            report = sync(config, project)
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
+    assert report.problems == []
+    api_line = next(line for line in report.lines if line.startswith("GitHub API:"))
+    assert api_line.startswith("GitHub API: 2 repositories, 0 issues/PRs checked, 0 artificial events")
+    assert {p for _, p in fake.calls} >= {
+        "/repos/kubernetes/kubernetes/issues",
+        "/repos/kubernetes/test-infra/releases",
+    }
+    assert "GitHub token #1 of 2 was rejected" in caplog.text
+    assert "ghp_rejected_token_value" not in caplog.text
