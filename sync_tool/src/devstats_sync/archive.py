@@ -37,6 +37,9 @@ def default_cache_dir() -> Path:
     env = os.environ.get("DEVSTATS_CACHE_DIR")
     if env:
         return Path(env)
+    data_dir = os.environ.get("DEVSTATS_DATA_DIR")
+    if data_dir:
+        return Path(data_dir) / "gharchive"
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "devstats-sync" / "gharchive"
 
 

@@ -65,7 +65,9 @@ class Summary:
         out.extend(f"missing hour (retried next run): {m}" for m in self.missing)
         out.extend(f"failed hour (retried next run): {f}" for f in self.failed)
         if self.bad_lines:
-            out.append(f"{len(self.bad_lines)} invalid line(s) skipped; first: {self.bad_lines[0]}")
+            out.append(
+                f"{len(self.bad_lines)} invalid line(s) or event(s) skipped; first: {self.bad_lines[0]}"
+            )
         if self.unknown_types:
             kinds = ", ".join(f"{k} x{v}" for k, v in sorted(self.unknown_types.items()))
             out.append(f"event types without a dedicated mapping (kept in gha_events/gha_payloads): {kinds}")
@@ -212,9 +214,21 @@ def _ingest_hour(
     summary.matched += scanned.matched
     summary.bad_lines.extend(scanned.bad_lines)
     for index in who:
-        result = writers[index].write_hour(hour, scanned.events[index], force=force)
+        try:
+            result = writers[index].write_hour(hour, scanned.events[index], force=force)
+        except (psycopg2.DataError, psycopg2.IntegrityError) as error:
+            # The hour is rolled back and stays unmarked; the other hours and projects go on.
+            message = (
+                f"{hour:%Y-%m-%d %H}:00 for project {projects[index].name}: the database refused it: {error}"
+            )
+            summary.failed.append(message.strip())
+            log.error("%s", message.strip())
+            continue
         if result.skipped:
             continue
+        for message in result.bad_events:
+            summary.bad_lines.append(f"{hour:%Y-%m-%d %H}:00, project {projects[index].name}: {message}")
+            log.warning("%s: %s", f"{hour:%Y-%m-%d %H}:00", message)
         totals = summary.projects[projects[index].name]
         totals.hours += 1
         totals.events += result.events

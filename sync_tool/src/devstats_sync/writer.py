@@ -46,6 +46,33 @@ class HourResult:
     collisions: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     unknown_types: dict[str, int] = field(default_factory=dict)
+    bad_events: list[str] = field(default_factory=list)
+
+
+_NORMALIZE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _normalize_all(identified: Sequence[tuple[int, dict[str, Any]]], result: HourResult) -> normalize.Rows:
+    """Rows of the hour; an event that cannot be normalized is left out and reported, not the hour."""
+    rows = normalize.Rows()
+    try:
+        for event_id, event in identified:
+            normalize.normalize(event, event_id, rows)
+    except _NORMALIZE_ERRORS:
+        # Rare: redo the hour event by event, trying each on its own first so a failing event
+        # leaves no partial rows behind.
+        rows = normalize.Rows()
+        for event_id, event in identified:
+            try:
+                normalize.normalize(event, event_id, normalize.Rows())
+            except _NORMALIZE_ERRORS as error:
+                label = event.get("id") or event_id
+                result.bad_events.append(
+                    f"event {label} ({event.get('type')}): cannot be normalized: {error!r}"
+                )
+                continue
+            normalize.normalize(event, event_id, rows)
+    return rows
 
 
 def _cell(value: Any, limit: int) -> str:
@@ -67,6 +94,13 @@ def _cell(value: Any, limit: int) -> str:
     return value
 
 
+def _number(value: Any) -> str:
+    """Numbers that arrive as floats (``11213937.0`` in pre-2015 events) or strings."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, int | float) else str(int(str(value)))
+
+
 def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
     """row -> one COPY line, compiled per table from its column types.
 
@@ -79,7 +113,9 @@ def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
         sql_type = types[column]
         value = f"r[{index}]"
         if sql_type.startswith(("bigint", "int", "smallint", "double")):
-            cells.append(f"(N if {value} is None else str({value}))")
+            cells.append(
+                f"(N if {value} is None else str({value}) if type({value}) is int else number({value}))"
+            )
         elif sql_type.startswith("boolean"):
             cells.append(f"(N if {value} is None else (T if {value} else F))")
         else:
@@ -99,6 +135,7 @@ def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
         "special": _SPECIAL.search,
         "cell": _cell,
         "str": str,
+        "number": _number,
         "type": type,
         "len": len,
     }
@@ -229,9 +266,7 @@ class HourWriter:
                 result.skipped = True
                 return result
             identified, result.collisions = assign_ids(cur, events)
-            rows = normalize.Rows()
-            for event_id, event in identified:
-                normalize.normalize(event, event_id, rows)
+            rows = _normalize_all(identified, result)
             tables = rows.finish()
             result.unknown_types = rows.unknown_types
             result.written = self._move(cur, tables, result)

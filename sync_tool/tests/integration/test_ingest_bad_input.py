@@ -64,8 +64,15 @@ def test_bad_local_hours_are_reported_and_the_rest_loads(
         "created_at": "2024-02-01T04:10:00Z",
     }
     write_hour_file(archive, H[4], [*generated(H[4]), orjson.dumps(unknown)])
-    # H[5] is missing; H[6] loads normally after all of that.
-    write_hour_file(archive, H[6], generated(H[6]))
+    # H[5] is missing; H[6] holds one event whose issue has a broken timestamp: only that event is lost.
+    broken = {
+        **unknown,
+        "id": "78",
+        "type": "IssuesEvent",
+        "created_at": "2024-02-01T06:10:00Z",
+        "payload": {"action": "opened", "issue": {"id": 1, "number": 1, "created_at": "yesterday"}},
+    }
+    write_hour_file(archive, H[6], [*generated(H[6]), orjson.dumps(broken)])
     projects_file = write_projects_file(
         tmp_path / "projects.yaml", [{"name": "acme", "orgs": ["acme"], "start_date": "2020-01-01"}]
     )
@@ -100,6 +107,7 @@ def test_bad_local_hours_are_reported_and_the_rest_loads(
     assert "failed hour (retried next run): 2024-02-01 02:00" in out
     assert "missing hour (retried next run): 2024-02-01 05:00" in out
     assert "SponsorshipEvent x1" in out
+    assert "event 78 (IssuesEvent): cannot be normalized" in out
     assert events_by_hour(dsn) == {
         H[0]: matching(good),
         H[1]: matching(with_bad_line) - 1,

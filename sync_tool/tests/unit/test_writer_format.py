@@ -24,6 +24,8 @@ def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
     assert writer.copy_text("gha_labels", [label]) == "1\t" + "x" * 160 + "\tededed\t\\N\n"
     assert writer.copy_text("gha_labels", [(1, "n", "c", True)]).endswith("\tt\n")
     assert len(normalize.COLUMNS["gha_labels"]) == 4
+    # Pre-2015 events carry some ids as floats.
+    assert writer.copy_text("gha_orgs", [(11213937.0, "o"), ("12", "p")]) == "11213937\to\n12\tp\n"
 
 
 def test_collision_ids_are_stable_and_out_of_every_other_range() -> None:
