@@ -706,12 +706,9 @@ def _issue(issue: dict[str, Any], ctx: _Context, rows: Rows) -> None:
             rows.tables["gha_issues_assignees"].append((issue_id, ctx.event_id, assignee_id))
     _labels(issue.get("labels") or (), issue_id, number, ctx, rows)
     if ctx.type == "IssuesEvent":
-        ctx.text(rows, _title_body(issue))
-
-
-def _title_body(obj: dict[str, Any]) -> str | None:
-    parts = [part for part in (obj.get("title"), obj.get("body")) if part]
-    return "\n\n".join(parts) or None
+        # DevStats keeps a title and a body as two texts.
+        ctx.text(rows, issue.get("title"))
+        ctx.text(rows, issue.get("body"))
 
 
 def _branch(branch: Any, ctx: _Context, rows: Rows) -> str:
@@ -794,7 +791,8 @@ def _pull_request(pr: dict[str, Any], ctx: _Context, rows: Rows) -> None:
         if reviewer_id is not None:
             rows.tables["gha_pull_requests_requested_reviewers"].append((pr_id, ctx.event_id, reviewer_id))
     if ctx.type == "PullRequestEvent":
-        ctx.text(rows, _title_body(pr))
+        ctx.text(rows, pr.get("title"))
+        ctx.text(rows, pr.get("body"))
 
 
 def _comment(comment: dict[str, Any], ctx: _Context, rows: Rows) -> None:

@@ -53,7 +53,7 @@ EXPECTED_ROWS = {
     "gha_releases_assets": 13,
     "gha_assets": 13,
     "gha_pages": 2,
-    "gha_texts": 40,
+    "gha_texts": 47,
     "gha_parsed": 2,
     "gha_vars": 1,
 }
