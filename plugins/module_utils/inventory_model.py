@@ -33,7 +33,14 @@ TARGETS = ("none", "baremetal", "eks", "kubeconfig")
 # Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (its logs).
 RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
 
-FOUNDATION_VARS = ("devstats_domain", "devstats_namespace", "devstats_projects", "devstats_prune")
+# ansible_connection too: a foundation is not a machine, its plays must run on the controller.
+FOUNDATION_VARS = (
+    "ansible_connection",
+    "devstats_domain",
+    "devstats_namespace",
+    "devstats_projects",
+    "devstats_prune",
+)
 PROJECT_FIELDS = (
     "name",
     "title",
@@ -604,6 +611,15 @@ def _check_foundation(
     if problem:
         report.add(where, "devstats_prune", problem)
 
+    connection = raw.get("ansible_connection")
+    if connection != "local":
+        shown = f"{show(connection)} is not 'local'" if "ansible_connection" in raw else "is not set"
+        report.add(
+            where,
+            "ansible_connection",
+            f"{shown}; expected local: a foundation is not a machine, its plays run on the controller",
+        )
+
     # platform_* set on one foundation (host_vars) would make the foundations disagree on the platform.
     for variable in sorted(key for key in raw if key.startswith("platform_")):
         if isinstance(raw[variable], Unresolved) or isinstance(platform.get(variable), Unresolved):
@@ -827,7 +843,7 @@ def validate_inventory(
 ) -> Model:
     """Validates the whole inventory model and fills in its defaults.
 
-    foundations: foundation name -> its variables (the devstats_* of FOUNDATION_VARS, and any platform_*
+    foundations: foundation name -> its variables (those of FOUNDATION_VARS, and any platform_*
     it sees, which must equal the platform's); platform: every platform_* variable defined (unknown ones
     are errors); groups: the inventory's groups (bare metal needs some); now: the clock start_date is
     checked against (UTC, default: the current time).

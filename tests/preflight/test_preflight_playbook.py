@@ -37,13 +37,12 @@ class Inventory:
         self.path = directory / example
         shutil.copytree(ROOT / "inventories" / example, self.path)
 
-    def edit(self, relative: str, change: Callable[[Any], Any]) -> None:
-        """Loads one YAML file, lets `change` edit it (or return a replacement) and writes it back."""
+    def edit(self, relative: str, change: Callable[[Any], object]) -> None:
+        """Loads one YAML file, lets `change` edit the data in place and writes it back."""
         path = self.path / relative
-        data = yaml.safe_load(path.read_text()) if path.exists() else {}
-        replaced = change(data)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data if replaced is None else replaced, sort_keys=False))
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
 
     def project(self, foundation: str, name: str, /, **fields: Any) -> None:
         """Sets (or, with None, removes) fields of one project."""
@@ -267,6 +266,14 @@ CASES = [
         ("foundation 'example', field 'devstats_domain': 'https://devstats.example.org' is not a DNS name",),
     ),
     Case(
+        "foundation reached over ssh",
+        "eks_example",
+        lambda inv: inv.edit(
+            "hosts.yml", lambda d: d["devstats_foundations"]["hosts"]["cdf"].pop("ansible_connection")
+        ),
+        ("foundation 'cdf', field 'ansible_connection': is not set; expected local",),
+    ),
+    Case(
         "no projects",
         "local",
         lambda inv: inv.foundation("example", devstats_projects=[]),
@@ -281,7 +288,7 @@ CASES = [
     Case(
         "no foundations",
         "local",
-        lambda inv: inv.edit("hosts.yml", lambda d: {"others": d["devstats_foundations"]}),
+        lambda inv: inv.edit("hosts.yml", lambda d: d.update(others=d.pop("devstats_foundations"))),
         ("group 'devstats_foundations', field 'hosts': has no hosts",),
     ),
     Case(

@@ -20,6 +20,7 @@ NOW = datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC)
 def valid_foundations() -> dict[str, dict[str, Any]]:
     return {
         "cncf": {
+            "ansible_connection": "local",
             "devstats_domain": "devstats.cncf.io",
             "devstats_projects": [
                 {"name": "kubernetes", "db": "gha", "orgs": ["kubernetes"], "start_date": "2014-06-01"},
@@ -27,6 +28,7 @@ def valid_foundations() -> dict[str, dict[str, Any]]:
             ],
         },
         "graphql": {
+            "ansible_connection": "local",
             "devstats_domain": "devstats.graphql.org",
             "devstats_projects": [
                 {"name": "graphql-js", "repos": ["graphql/graphql-js"], "start_date": "2015-06-01 13"}
@@ -59,8 +61,8 @@ def load_example(name: str) -> tuple[dict, dict, dict]:
         h for child in (hosts.get("kube_nodes") or {}).get("children", {}) for h in groups[child]
     ]
     foundations = {
-        name: yaml.safe_load((directory / "host_vars" / f"{name}.yml").read_text())
-        for name in hosts["devstats_foundations"]["hosts"]
+        name: {**host, **yaml.safe_load((directory / "host_vars" / f"{name}.yml").read_text())}
+        for name, host in hosts["devstats_foundations"]["hosts"].items()
     }
     return foundations, platform, groups
 
@@ -467,6 +469,19 @@ BROKEN = [
         "namespace",
         lambda f, p, g: f["cncf"].update(devstats_namespace="cncf.apps"),
         [f"{CNCF}, field 'devstats_namespace': 'cncf.apps' is not a DNS-1123 label"],
+    ),
+    (
+        "connection not local",
+        lambda f, p, g: f["cncf"].update(ansible_connection="ssh"),
+        [
+            f"{CNCF}, field 'ansible_connection': 'ssh' is not 'local'; "
+            "expected local: a foundation is not a machine"
+        ],
+    ),
+    (
+        "connection not set",
+        lambda f, p, g: f["cncf"].pop("ansible_connection"),
+        [f"{CNCF}, field 'ansible_connection': is not set; expected local"],
     ),
     (
         "prune",
