@@ -123,8 +123,9 @@ def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
             limit = int(match.group(1)) if match else 0
             fits = f" and len({value}) <= {limit}" if limit else ""
             cells.append(
-                f"(N if {value} is None else {value} if type({value}) is str{fits} and not special({value}) "
-                f"else cell({value}, {limit}))"
+                # isprintable() is False for tab, newline, CR and NUL; only a backslash is left to check.
+                f"(N if {value} is None else {value} if type({value}) is str{fits} and {value}.isprintable() "
+                f"and BACKSLASH not in {value} else cell({value}, {limit}))"
             )
     source = f"def format_row(r):\n    return TAB.join(({', '.join(cells)},))\n"
     namespace: dict[str, Any] = {
@@ -132,7 +133,7 @@ def _formatter(table: str) -> Callable[[tuple[Any, ...]], str]:
         "T": "t",
         "F": "f",
         "TAB": "\t",
-        "special": _SPECIAL.search,
+        "BACKSLASH": "\\",
         "cell": _cell,
         "str": str,
         "number": _number,
