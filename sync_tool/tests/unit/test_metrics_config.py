@@ -1,0 +1,145 @@
+"""Reading metrics.yaml and tags.yaml in DevStats' format, and the errors for bad ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from devstats_sync.metrics.config import BUNDLED_DIR, MetricsConfigError, load_metrics, load_tags
+from devstats_sync.metrics.periods import Period
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_bundled_default_set_loads() -> None:
+    metrics = load_metrics(BUNDLED_DIR, "any-project")
+    names = {m.sql_files[0].stem for m in metrics}
+    expected = {"events", "commits", "prs", "pr_time_to_merge", "issues", "first_response",
+                "company_activity", "repo_group_activity", "country_activity", "contributors",
+                "new_contributors"}  # fmt: skip
+    assert expected <= names
+    tags = load_tags(BUNDLED_DIR, "any-project")
+    assert [t.series_name for t in tags] == ["repo_groups", "companies", "countries"]
+
+
+def test_fields_periods_aggregates_and_skip(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "shared/metrics.yaml": (
+                "metrics:\n"
+                "  - name: Events\n"
+                "    series_name_or_func: events\n"
+                "    sql: events\n"
+                "    periods: h,d,w\n"
+                "    aggregate: 1,7,24\n"
+                "    skip: h7,w7,d24,w24\n"
+                "    desc: time_diff_as_string\n"
+                "    add_period_to_name: true\n"
+                "    drop: sold_events\n"
+                "    env: {GHA2DB_NCPUS: 1}\n"
+            ),
+            "shared/events.sql": "select 1",
+        },
+    )
+    (metric,) = load_metrics(root, "p")
+    assert [p.label for p in metric.periods] == ["h", "h24", "d", "d7", "w"]
+    assert metric.periods[1] == Period("h", 24)
+    assert metric.desc == "time_diff_as_string"
+    assert metric.add_period_to_name
+    assert metric.drop == ("sold_events",)
+    assert metric.sql_files == (root / "shared" / "events.sql",)
+
+
+def test_project_directory_overrides_shared(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "shared/metrics.yaml": "metrics:\n  - {name: A, series_name_or_func: a, sql: a, periods: d}\n",
+            "shared/a.sql": "select 1",
+            "proj/a.sql": "select 2",
+            "other/metrics.yaml": "metrics:\n  - {name: B, series_name_or_func: b, sql: a, periods: w}\n",
+        },
+    )
+    (metric,) = load_metrics(root, "proj")
+    assert metric.sql_files == (root / "proj" / "a.sql",)
+    (other,) = load_metrics(root, "other")
+    assert (other.name, other.sql_files) == ("B", (root / "shared" / "a.sql",))
+
+
+def test_disabled_and_project_filters(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        {
+            "shared/metrics.yaml": (
+                "metrics:\n"
+                "  - {name: Switched off, series_name_or_func: a, sql: a, periods: d, disabled: true}\n"
+                "  - {name: Only k8s, series_name_or_func: b, sql: a, periods: d, project: kubernetes}\n"
+                "  - {name: Not k8s, series_name_or_func: c, sql: a, periods: d, project: '!kubernetes'}\n"
+                "  - {name: Many, series_name_or_func: d, sql: a, periods: d, project: 'kubernetes,helm'}\n"
+            ),
+            "shared/a.sql": "select 1",
+        },
+    )
+    assert [m.name for m in load_metrics(root, "kubernetes")] == ["Only k8s", "Many"]
+    assert [m.name for m in load_metrics(root, "helm")] == ["Not k8s", "Many"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, colour: red}", r"unknown field\(s\) colour"),
+        ("{name: X, sql: a, periods: d}", r"field 'series_name_or_func': required"),
+        ("{name: X, series_name_or_func: x, periods: d}", "exactly one of 'sql' or 'sqls'"),
+        ("{name: X, series_name_or_func: x, sql: missing, periods: d}", "SQL file missing.sql found neither"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: z}", "field 'periods': 'z' is not one of"),
+        ("{name: X, series_name_or_func: x, sql: a}", "field 'periods': at least one period"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, aggregate: 'x'}", "field 'aggregate': 'x'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, desc: fancy}", "field 'desc': 'fancy'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, multi_value: 'yes'}", "field 'multi_value'"),
+        ("{name: X, series_name_or_func: Big-Name, sql: a, periods: d}", "must be lower case"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, merge_series: A B}", "merge_series 'A B'"),
+        (
+            "{name: X, series_name_or_func: x, sql: a, periods: d, annotations_ranges: true}",
+            "only valid with",
+        ),
+        (
+            "{name: X, series_name_or_func: x, sqls: [], periods: d}",
+            "field 'sqls': expected a non-empty list",
+        ),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, env: [1]}", "field 'env'"),
+    ],
+)
+def test_errors_name_file_metric_and_field(tmp_path: Path, entry: str, message: str) -> None:
+    root = _write(tmp_path, {"shared/metrics.yaml": f"metrics:\n  - {entry}\n", "shared/a.sql": "select 1"})
+    with pytest.raises(MetricsConfigError, match=message) as error:
+        load_metrics(root, "p")
+    assert str(root / "shared" / "metrics.yaml") in str(error.value)
+    assert "'X'" in str(error.value) or "''" in str(error.value)
+    assert "(#1)" in str(error.value)
+
+
+def test_missing_or_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(MetricsConfigError, match=r"no metrics\.yaml in"):
+        load_metrics(tmp_path, "p")
+    _write(tmp_path, {"shared/metrics.yaml": "metrics: [\n"})
+    with pytest.raises(MetricsConfigError, match="is not valid YAML"):
+        load_metrics(tmp_path, "p")
+    _write(tmp_path, {"shared/metrics.yaml": "- a\n"})
+    with pytest.raises(MetricsConfigError, match="expected a mapping with a 'metrics' list"):
+        load_metrics(tmp_path, "p")
+
+
+def test_tag_errors(tmp_path: Path) -> None:
+    _write(tmp_path, {"shared/tags.yaml": "tags:\n  - {name: T, sql: nope, series_name: t}\n"})
+    with pytest.raises(MetricsConfigError, match=r"tag 'T' \(#1\): SQL file nope.sql not found"):
+        load_tags(tmp_path, "p")
+    _write(tmp_path, {"shared/tags.yaml": "tags:\n  - {name: T, sql: a, series_name: t, size: 3}\n"})
+    with pytest.raises(MetricsConfigError, match=r"unknown field\(s\) size"):
+        load_tags(tmp_path, "p")
