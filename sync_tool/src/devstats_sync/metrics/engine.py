@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from psycopg2 import Error as PgError
+from psycopg2.errors import LockNotAvailable
 from psycopg2.extensions import connection, cursor
 
 from devstats_sync.metrics import annotations as anno
@@ -36,6 +37,9 @@ HISTOGRAM_TIME = datetime(2012, 7, 1)
 # Buckets sent to the server in one round trip (as one UNION ALL) when the SQL is a single statement.
 _BATCH = 64
 _MARK_PREFIX = "metrics:"
+# Below PostgreSQL's deadlock_timeout (1 s), so the swap gives up before a reader would be aborted.
+_SWAP_LOCK_TIMEOUT_MS = 200
+_SWAP_ATTEMPTS = 100
 
 
 class MetricsError(RuntimeError):
@@ -389,12 +393,29 @@ def _compute_all(
 
 
 def _swap_in_full(ctx: _Context, metrics: list[MetricDef]) -> None:
-    """Shadow tables replace the live ones and the computed marks restart, in one transaction."""
-    swap_in(ctx.conn, SHADOW_SCHEMA, {d for m in metrics for d in m.drop})
-    with ctx.conn.cursor() as cur:
-        cur.execute("delete from gha_computed where metric like %s", (_MARK_PREFIX + "%",))
-    _write_marks(ctx.conn, ctx.marks)
-    ctx.conn.commit()
+    """Shadow tables replace the live ones and the computed marks restart, in one transaction.
+
+    Waiting for readers' locks is bounded: on a timeout the swap rolls back (letting readers finish)
+    and tries again, a little later each time.
+    """
+    drop = {d for m in metrics for d in m.drop}
+    for attempt in range(_SWAP_ATTEMPTS):
+        try:
+            with ctx.conn.cursor() as cur:
+                cur.execute("set local lock_timeout = %s", (f"{_SWAP_LOCK_TIMEOUT_MS}ms",))
+            swap_in(ctx.conn, SHADOW_SCHEMA, drop)
+            with ctx.conn.cursor() as cur:
+                cur.execute("delete from gha_computed where metric like %s", (_MARK_PREFIX + "%",))
+            _write_marks(ctx.conn, ctx.marks)
+            ctx.conn.commit()
+            return
+        except LockNotAvailable:
+            ctx.conn.rollback()
+            time.sleep(min(0.05 * (attempt + 1), 1.0))
+    raise MetricsError(
+        f"could not swap the recomputed series in: their tables stayed locked by readers through "
+        f"{_SWAP_ATTEMPTS} attempts"
+    )
 
 
 def run_metrics(

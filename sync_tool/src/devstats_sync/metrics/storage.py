@@ -219,20 +219,32 @@ def create_shadow_schema(conn: connection, name: str) -> None:
 def swap_in(conn: connection, shadow: str, drop: set[str]) -> list[str]:
     """Move every shadow table into public, replacing namesakes, in the caller's transaction.
 
-    Readers block on the table lock for the instant of the swap and then read the new table
-    (PostgreSQL re-resolves a name whose table was dropped while they waited for its lock).
+    The live tables are locked first, all in one statement; a reader waiting for one of them then
+    reads the new table (PostgreSQL re-resolves a name whose table was dropped while it waited).
+    The caller sets a lock timeout: a reader holding one table while waiting for another would
+    otherwise deadlock with the swap, and it is the swap that should yield and retry.
     """
     with conn.cursor() as cur:
         cur.execute("select tablename from pg_tables where schemaname = %s order by tablename", (shadow,))
         tables = [row[0] for row in cur.fetchall()]
+        cur.execute(
+            "select tablename from pg_tables where schemaname = 'public' and tablename = any(%s) order by 1",
+            (sorted(set(tables) | drop),),
+        )
+        live = [row[0] for row in cur.fetchall()]
+        if live:
+            cur.execute(
+                sql.SQL("lock table {} in access exclusive mode").format(
+                    sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t)) for t in live)
+                )
+            )
+        for table in live:
+            cur.execute(sql.SQL("drop table public.{}").format(sql.Identifier(table)))
         for table in tables:
-            cur.execute(sql.SQL("drop table if exists public.{}").format(sql.Identifier(table)))
             cur.execute(
                 sql.SQL("alter table {}.{} set schema public").format(
                     sql.Identifier(shadow), sql.Identifier(table)
                 )
             )
-        for table in sorted(drop - set(tables)):
-            cur.execute(sql.SQL("drop table if exists public.{}").format(sql.Identifier(table)))
         cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(shadow)))
     return tables
