@@ -186,6 +186,16 @@ def _fingerprint(event: dict[str, Any]) -> Fingerprint:
     )
 
 
+def _stored_fingerprints(cur: cursor, ids: list[int]) -> dict[int, Fingerprint]:
+    # GitHub ids grow with time, so a new hour's ids usually lie above everything stored: one index
+    # probe of their range then saves looking each of them up.
+    cur.execute("select 1 from gha_events where id between %s and %s limit 1", (min(ids), max(ids)))
+    if cur.fetchone() is None:
+        return {}
+    cur.execute("select id, type, actor_id, repo_id, created_at from gha_events where id = any(%s)", (ids,))
+    return {row[0]: (row[1], row[2], row[3], row[4].isoformat()) for row in cur.fetchall()}
+
+
 def _content_digest(event: dict[str, Any]) -> bytes:
     return hashlib.blake2b(orjson.dumps(event, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
@@ -205,11 +215,7 @@ def assign_ids(cur: cursor, events: Sequence[dict[str, Any]]) -> tuple[list[tupl
     moved = 0
     attempt = 0
     while pending:
-        cur.execute(
-            "select id, type, actor_id, repo_id, created_at from gha_events where id = any(%s)",
-            ([candidate for _, candidate, _ in pending],),
-        )
-        in_db = {row[0]: (row[1], row[2], row[3], row[4].isoformat()) for row in cur.fetchall()}
+        in_db = _stored_fingerprints(cur, [candidate for _, candidate, _ in pending])
         retry: list[tuple[int, int, dict[str, Any]]] = []
         for original, candidate, event in pending:
             other = taken_here.get(candidate)
