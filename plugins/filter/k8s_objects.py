@@ -50,11 +50,11 @@ def k8s_render_filename(manifest: dict[str, Any], component: str) -> str:
 
 
 def k8s_render_files(manifests: list[Any], component: str) -> list[dict[str, Any]]:
-    """Pair each manifest with its file name; fail on two manifests that would share a file."""
+    """Each manifest with its file name, kind, namespace and name; fail on two that would share a file."""
     seen: dict[str, int] = {}
     out = []
     for index, manifest in enumerate(manifests):
-        _require(manifest, index)
+        _, kind, namespace, object_name = _require(manifest, index)
         name = k8s_render_filename(manifest, component)
         if name in seen:
             raise AnsibleFilterError(
@@ -62,7 +62,9 @@ def k8s_render_files(manifests: list[Any], component: str) -> list[dict[str, Any
                 "each object may appear only once"
             )
         seen[name] = index
-        out.append({"file": name, "manifest": manifest})
+        out.append(
+            {"file": name, "kind": kind, "namespace": namespace, "name": object_name, "manifest": manifest}
+        )
     return out
 
 

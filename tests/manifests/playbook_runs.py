@@ -31,6 +31,20 @@ class PlaybookRun:
     def failed(self) -> int:
         return sum(host["failures"] + host["unreachable"] for host in self.stats.values())
 
+    def changed_items(self) -> list[str]:
+        """The loop items (labels) or tasks that reported a change, to say what did in a failure."""
+        out = []
+        for play in self.plays:
+            for task in play["tasks"]:
+                for result in task["hosts"].values():
+                    items = result.get("results") or [result]
+                    out += [
+                        f"{task['task']['name']}: {item.get('_ansible_item_label', item.get('item', ''))}"
+                        for item in items
+                        if item.get("changed")
+                    ]
+        return out
+
     def task_results(self, task_name: str) -> list[dict[str, Any]]:
         return [
             result

@@ -3,6 +3,7 @@ one file per object, a complete kustomization, deterministic and idempotent."""
 
 from __future__ import annotations
 
+import base64
 import filecmp
 from pathlib import Path
 from typing import Any
@@ -125,4 +126,4 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
     run = render("local", tmp_path, "-e", f"@{secrets}", "-v", "--diff")
     assert "NEVERPRINTED" not in run.output
     written = (tmp_path / "example" / "devstats.secret.devstats-example.devstats-github.yaml").read_text()
-    assert "ghp_NEVERPRINTED1" in written
+    assert base64.b64decode(yaml.safe_load(written)["data"]["tokens"]) == b"ghp_NEVERPRINTED1"
