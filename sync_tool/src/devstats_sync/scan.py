@@ -49,6 +49,7 @@ class _Scanner:
     def __init__(self, path: Path, router: Router, warn: Callable[[str], None] | None) -> None:
         self.path = path
         self.route = router.route
+        self.route_name = router.route_name
         self.warn = warn
         self.result = HourScan(events=[[] for _ in router.filters])
 
@@ -109,7 +110,7 @@ class _Scanner:
             if self.warn:
                 self.warn(message)
             return
-        targets = self.route(name.encode()) if name else ()
+        targets = self.route_name(name)
         if targets:
             self.result.matched += 1
             for index in targets:

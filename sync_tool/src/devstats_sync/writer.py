@@ -243,11 +243,6 @@ class HourWriter:
         self.conn = conn
         self._staged: set[str] = set()
 
-    def is_parsed(self, hour: datetime) -> bool:
-        with self.conn, self.conn.cursor() as cur:
-            cur.execute("select 1 from gha_parsed where dt = %s", (hour,))
-            return cur.fetchone() is not None
-
     def parsed_hours(self, start: datetime, end: datetime) -> set[datetime]:
         with self.conn, self.conn.cursor() as cur:
             cur.execute("select dt from gha_parsed where dt >= %s and dt < %s", (start, end))
