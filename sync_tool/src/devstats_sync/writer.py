@@ -30,6 +30,7 @@ from devstats_sync import normalize
 from devstats_sync.schema import TABLE_BY_NAME
 
 COLLISION_BASE = 1 << 60
+_EPOCH = datetime(1970, 1, 1)
 _COLLISION_SPAN = (1 << 63) - COLLISION_BASE
 _HOUR_LOCK = 0x6768_6172  # advisory lock class for "an hour of this database is being written"
 _SPECIAL = re.compile(r"[\\\t\n\r\x00]")
@@ -259,9 +260,17 @@ class HourWriter:
         return staging
 
     def write_hour(self, hour: datetime, events: Sequence[dict[str, Any]], force: bool = False) -> HourResult:
+        try:
+            return self._write_hour(hour, events, force)
+        except BaseException:
+            # The rollback also dropped staging tables created in this transaction.
+            self._staged.clear()
+            raise
+
+    def _write_hour(self, hour: datetime, events: Sequence[dict[str, Any]], force: bool) -> HourResult:
         result = HourResult(events=len(events))
         with self.conn, self.conn.cursor() as cur:
-            hour_key = int(hour.timestamp()) // 3600
+            hour_key = int((hour - _EPOCH).total_seconds()) // 3600
             cur.execute("select pg_advisory_xact_lock(%s, %s)", (_HOUR_LOCK, hour_key))
             cur.execute("select 1 from gha_parsed where dt = %s", (hour,))
             if cur.fetchone() is not None and not force:

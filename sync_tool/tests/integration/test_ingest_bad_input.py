@@ -160,3 +160,20 @@ def test_downloads_retry_refetch_corrupt_files_and_report_404(
             progress=False,
         )
         assert failed.failed and "HTTP 500" in failed.failed[0] and "after 2 attempt(s)" in failed.failed[0]
+
+
+def test_an_hour_the_database_refuses_costs_only_that_hour(
+    make_database: Callable[..., str], tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    refused = {"id": "90", "type": "PushEvent", "actor": {"id": 5, "login": "eve"},
+               "repo": {"id": 6, "name": "acme/widget"}, "payload": {"size": 2**40, "ref": "refs/heads/main"},
+               "public": True, "created_at": "2024-02-01T00:10:00Z"}  # fmt: skip
+    write_hour_file(archive, H[0], [*generated(H[0]), orjson.dumps(refused)])  # size overflows an int column
+    write_hour_file(archive, H[1], generated(H[1]))
+    dsn = make_database(name="acme")
+    summary = ingest([PROJECT], dsn, H[0], H[2], Archive(str(archive)), progress=False)
+    assert len(summary.failed) == 1
+    assert "2024-02-01 00:00 for project acme: the database refused it" in summary.failed[0]
+    assert "out of range for type integer" in summary.failed[0]
+    assert events_by_hour(dsn) == {H[1]: matching(generated(H[1]))}
