@@ -1,13 +1,14 @@
 """Writes one hour of one project: everything, or nothing.
 
-The hour's rows are COPied into temporary staging tables and moved into the gha_* tables with
-``INSERT ... ON CONFLICT DO NOTHING``, and the hour's ``gha_parsed`` mark is written in the same
-transaction. A crash at any point rolls the whole hour back; re-running an hour finds its rows
-already there and changes nothing.
+Events and the rows events share (actors, repos, orgs, labels) are COPied into temporary staging
+tables and merged with ``INSERT ... ON CONFLICT DO NOTHING``; the rows keyed by an event are COPied
+straight into their tables, for the events that turned out new only. The hour's ``gha_parsed`` mark
+is written in the same transaction. A crash at any point rolls the whole hour back; re-running an
+hour finds its rows already there and changes nothing.
 
 Event ids: GitHub restarted event ids on 2025-10-08, so a new event can carry the id of a different,
 older one. An event whose id is taken by a different event (other type, actor, repository or time)
-is stored under a collision-safe id derived from its original id and content, in the range
+is stored under a collision-safe id derived from its original id and fingerprint, in the range
 [2^60, 2^63), which neither GitHub ids, DevStats' API ids (from 2^48) nor derived pre-2015 ids
 (negative) use. The derivation is deterministic, so re-runs find the same id.
 """
