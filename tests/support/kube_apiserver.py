@@ -320,7 +320,12 @@ class ControlPlane:
             time.sleep(0.5)
 
     def write_token_kubeconfig(self, path: Path, token: str, name: str = "service-account") -> Path:
-        path.write_text(yaml.safe_dump(_kubeconfig(self.server, self.pki.ca_cert, {"token": token}, name)))
+        """Self-contained (CA embedded), so a process running as another user can read it whole."""
+        config = _kubeconfig(self.server, self.pki.ca_cert, {"token": token}, name)
+        cluster = config["clusters"][0]["cluster"]
+        del cluster["certificate-authority"]
+        cluster["certificate-authority-data"] = base64.b64encode(self.pki.ca_cert.read_bytes()).decode()
+        path.write_text(yaml.safe_dump(config))
         path.chmod(0o600)
         return path
 
