@@ -127,3 +127,9 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
     assert "NEVERPRINTED" not in run.output
     written = (tmp_path / "example" / "devstats.secret.devstats-example.devstats-github.yaml").read_text()
     assert base64.b64decode(yaml.safe_load(written)["data"]["tokens"]) == b"ghp_NEVERPRINTED1"
+
+
+def test_check_mode_writes_nothing_and_reports_the_change(tmp_path: Path) -> None:
+    run = render("local", tmp_path, "--check", "--diff")
+    assert run.changed() > 0
+    assert list(tmp_path.iterdir()) == []
