@@ -44,7 +44,7 @@ def k8s_with_labels(manifests: list[Any], labels: dict[str, str]) -> list[dict[s
 
 def k8s_render_filename(manifest: dict[str, Any], component: str) -> str:
     """`<component>.<kind>.<namespace-if-any>.<name>.yaml`, lower case, safe for any file system."""
-    _, kind, namespace, name = _require(manifest, 0)
+    kind, namespace, name = _require(manifest, 0)[1:]
     parts = [component, kind, namespace, name] if namespace else [component, kind, name]
     return ".".join(_UNSAFE.sub("-", part.lower()) for part in parts) + ".yaml"
 
@@ -54,7 +54,7 @@ def k8s_render_files(manifests: list[Any], component: str) -> list[dict[str, Any
     seen: dict[str, int] = {}
     out = []
     for index, manifest in enumerate(manifests):
-        _, kind, namespace, object_name = _require(manifest, index)
+        kind, namespace, object_name = _require(manifest, index)[1:]
         name = k8s_render_filename(manifest, component)
         if name in seen:
             raise AnsibleFilterError(
@@ -78,7 +78,7 @@ def k8s_kinds(manifests: list[Any]) -> list[dict[str, str]]:
     """The distinct (apiVersion, kind) pairs of the manifests, in first-seen order."""
     kinds: dict[tuple[str, str], None] = {}
     for index, manifest in enumerate(manifests):
-        api_version, kind, _, _ = _require(manifest, index)
+        api_version, kind = _require(manifest, index)[:2]
         kinds.setdefault((api_version, kind), None)
     return [{"api_version": api_version, "kind": kind} for api_version, kind in kinds]
 

@@ -39,7 +39,7 @@ def _cron_value(text: str, field: str, low: int, high: int, names: tuple[str, ..
 
 def _cron_field(text: str, field: str, low: int, high: int, names: tuple[str, ...]) -> None:
     for part in text.split(","):
-        base, _, step = part.partition("/")
+        base, _slash, step = part.partition("/")
         if step and (not step.isdigit() or int(step) == 0):
             raise ValidationError(f"{field} step {step!r} is not a positive number")
         if base in ("*", "?"):

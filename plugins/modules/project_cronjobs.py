@@ -26,7 +26,7 @@ description:
     privilege escalation, all capabilities dropped, seccomp RuntimeDefault and no service-account token.
   - Secrets are referenced by name only; the module never sees a secret value.
 author:
-  - devstats.platform developers
+  - devstats.platform developers (@devstats)
 options:
   foundation:
     description:
@@ -165,7 +165,9 @@ attributes:
     description: The module only renders; check mode returns the same result.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   platform:
+    support: full
     platforms: all
     description: Runs anywhere Python runs; it needs no cluster access.
 notes:
@@ -262,8 +264,9 @@ _ARGUMENT_SPEC = {
         "default": "IfNotPresent",
     },
     "config_map": {"type": "str", "default": "devstats-projects"},
-    "database_secret": {"type": "str", "default": "devstats-postgres-app"},
-    "github_secret": {"type": "str", "default": "devstats-github"},
+    # Names of Secrets, not secret values.
+    "database_secret": {"type": "str", "default": "devstats-postgres-app", "no_log": False},
+    "github_secret": {"type": "str", "default": "devstats-github", "no_log": False},
     "database_host": {"type": "str", "default": "devstats-postgres"},
     "database_port": {"type": "int", "default": 5432},
     "sync_interval": {"type": "str", "default": "1h"},
