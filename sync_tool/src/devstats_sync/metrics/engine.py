@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ HISTOGRAM_TIME = datetime(2012, 7, 1)
 # Buckets sent to the server in one round trip (as one UNION ALL) when the SQL is a single statement.
 _BATCH = 64
 _MARK_PREFIX = "metrics:"
+_QUOTED_BOUND = re.compile(r"'\{\{(from|to)\}\}'")
 # Below PostgreSQL's deadlock_timeout (1 s), so the swap gives up before a reader would be aborted.
 _SWAP_LOCK_TIMEOUT_MS = 200
 _SWAP_ATTEMPTS = 100
@@ -55,6 +57,8 @@ class MetricsRunSummary:
     full: bool = False
     not_due: int = 0
     failed: list[str] = field(default_factory=list)
+    # Seconds per metric name, to find the slow ones.
+    metric_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,9 +119,65 @@ def _run_one(cur: cursor, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     return columns, rows
 
 
+def _lateral_form(sql_text: str) -> str | None:
+    """The SQL with its bucket bounds read from a joined VALUES list, when it allows that.
+
+    One such query computes a whole batch of buckets and is planned once, several times faster than
+    a query per bucket. It needs a single statement whose bounds appear only as ``'{{from}}'`` and
+    ``'{{to}}'`` (SQL values, not parts of other text).
+    """
+    if not _is_single_statement(sql_text) or "{{period:" in sql_text or "{{rnd}}" in sql_text:
+        return None
+    lateral = _QUOTED_BOUND.sub(lambda m: f"devstats_bucket.{m.group(1)}_dt", sql_text)
+    if "{{from}}" in lateral or "{{to}}" in lateral:
+        return None
+    return lateral.strip().rstrip(";")
+
+
+def _query_lateral(
+    cur: cursor, lateral: str, period: Period, chunk: list[Bucket], ctx: _Context
+) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    body = render_bucket_sql(
+        lateral,
+        start=chunk[0].start,
+        end=chunk[0].end,
+        n=period.n,
+        exclude_bots=ctx.exclude_bots,
+        project_scale=ctx.project_scale,
+    )
+    values = ", ".join(
+        cur.mogrify("(%s, %s::timestamp, %s::timestamp)", (i, b.start, b.end)).decode()
+        for i, b in enumerate(chunk)
+    )
+    cur.execute(
+        f"select devstats_bucket.i, q.* from (values {values}) devstats_bucket(i, from_dt, to_dt) "
+        f"cross join lateral (\n{body}\n) q"
+    )
+    return _split_by_bucket(cur, len(chunk))
+
+
+def _split_by_bucket(cur: cursor, count: int) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    columns = [c.name for c in cur.description][1:]
+    per_bucket: list[list[tuple[Any, ...]]] = [[] for _ in range(count)]
+    for row in cur.fetchall():
+        per_bucket[row[0]].append(tuple(row[1:]))
+    return [(columns, rows) for rows in per_bucket]
+
+
 def _query_buckets(
     cur: cursor, sql_text: str, period: Period, chunk: list[Bucket], ctx: _Context
 ) -> list[tuple[list[str], list[tuple[Any, ...]]]]:
+    lateral = _lateral_form(sql_text)
+    if lateral is not None:
+        cur.execute("savepoint devstats_lateral")
+        try:
+            result = _query_lateral(cur, lateral, period, chunk, ctx)
+        except PgError:
+            # Some valid bucket SQL is not valid as a lateral subquery; the union form always is.
+            cur.execute("rollback to savepoint devstats_lateral")
+        else:
+            cur.execute("release savepoint devstats_lateral")
+            return result
     rendered = [
         render_bucket_sql(
             sql_text,
@@ -131,16 +191,13 @@ def _query_buckets(
     ]
     if not _is_single_statement(sql_text) or len(chunk) == 1:
         return [_run_one(cur, text) for text in rendered]
-    union = " union all ".join(
-        f"(select {i} as devstats_bucket, q.* from ({text.strip().rstrip(';')}) q)"
-        for i, text in enumerate(rendered)
+    cur.execute(
+        " union all ".join(
+            f"(select {i} as devstats_bucket, q.* from (\n{text.strip().rstrip(';')}\n) q)"
+            for i, text in enumerate(rendered)
+        )
     )
-    cur.execute(union)
-    columns = [c.name for c in cur.description][1:]
-    per_bucket: list[list[tuple[Any, ...]]] = [[] for _ in chunk]
-    for row in cur.fetchall():
-        per_bucket[row[0]].append(tuple(row[1:]))
-    return [(columns, rows) for rows in per_bucket]
+    return _split_by_bucket(cur, len(chunk))
 
 
 def _number(value: Any) -> float:
@@ -373,6 +430,7 @@ def _compute_all(
     conn, full = ctx.conn, ctx.full
     for metric in metrics:
         marks_before = dict(ctx.marks)
+        began = time.monotonic()
         try:
             if _compute_metric(ctx, metric, ranges):
                 summary.metrics_computed += 1
@@ -390,6 +448,8 @@ def _compute_all(
             if not metric.allow_fail:
                 raise MetricsError(message) from error
             summary.failed.append(message)
+        finally:
+            summary.metric_seconds[metric.name] = time.monotonic() - began
 
 
 def _swap_in_full(ctx: _Context, metrics: list[MetricDef]) -> None:
@@ -443,8 +503,14 @@ def run_metrics(
     if autocommit:
         conn.autocommit = False
     summary = MetricsRunSummary(full=full)
+    jit: str | None = None
     try:
         seed_bot_patterns(conn)
+        with conn.cursor() as cur:
+            # Bucket queries are many and short: compiling them (JIT) costs more than it saves.
+            cur.execute("show jit")
+            jit = cur.fetchone()[0]
+            cur.execute("set jit = off")
         conn.commit()
         if full:
             create_shadow_schema(conn, SHADOW_SCHEMA)
@@ -455,7 +521,7 @@ def run_metrics(
             now=moment,
             full=full,
             store=SeriesStore(conn, SHADOW_SCHEMA if full else "public"),
-            exclude_bots=exclude_bots_condition(conn),
+            exclude_bots=exclude_bots_condition(conn, resolve=full),
             project_scale=float(project.extra.get("project_scale", 1.0)),
             marks={} if full else _read_marks(conn),
         )
@@ -472,6 +538,10 @@ def run_metrics(
             conn.commit()
         raise
     finally:
+        if jit is not None and not conn.closed:
+            with conn.cursor() as cur:
+                cur.execute("select set_config('jit', %s, false)", (jit,))
+            conn.commit()
         if autocommit:
             conn.autocommit = True
     summary.series_written = len(ctx.store.tables_written)

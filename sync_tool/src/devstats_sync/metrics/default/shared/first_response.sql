@@ -1,5 +1,6 @@
 -- Hours from opening an issue or PR to the first comment or review by someone else (bots aside),
--- for issues and PRs opened in the bucket.
+-- for issues and PRs opened in the bucket. The response is looked up per issue through the
+-- (id, event_id) key rather than by joining every comment ever made.
 with opened as (
   select
     i.id,
@@ -15,24 +16,21 @@ with opened as (
   group by
     i.id,
     i.is_pull_request
-), responses as (
+), responses as materialized (
   select
     o.is_pull_request,
-    extract(epoch from min(r.dup_created_at) - o.created_at) / 3600.0 as hours
+    (
+      select extract(epoch from min(r.dup_created_at) - o.created_at) / 3600.0
+      from gha_issues r
+      where
+        r.id = o.id
+        and r.dup_actor_id != o.user_id
+        and r.dup_created_at > o.created_at
+        and r.dup_type in ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'PullRequestReviewEvent')
+        and (lower(r.dup_actor_login) {{exclude_bots}})
+    ) as hours
   from
     opened o
-  join
-    gha_issues r
-  on
-    r.id = o.id
-    and r.dup_actor_id != o.user_id
-    and r.dup_created_at > o.created_at
-    and r.dup_type in ('IssueCommentEvent', 'PullRequestReviewCommentEvent', 'PullRequestReviewEvent')
-    and (lower(r.dup_actor_login) {{exclude_bots}})
-  group by
-    o.id,
-    o.is_pull_request,
-    o.created_at
 )
 select
   'first_response_;' || case when is_pull_request then 'prs' else 'issues' end || ';_median,_p85' as series,
@@ -40,5 +38,7 @@ select
   percentile_disc(0.85) within group (order by hours) as p85
 from
   responses
+where
+  hours is not null
 group by
   is_pull_request
