@@ -192,3 +192,14 @@ def test_single_node_override_and_synchronous_mode(tmp_path: Path) -> None:
     assert statefulset["spec"]["replicas"] == 2
     (settings,) = _by_kind(objects, "ConfigMap")
     assert yaml.safe_load(settings["data"]["patroni.yml"])["bootstrap"]["dcs"]["synchronous_mode"] is True
+
+
+def test_image_pins_the_versions_of_roles_versions() -> None:
+    dockerfile = (REPO_ROOT / "images" / "patroni" / "Dockerfile").read_text()
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", dockerfile, flags=re.MULTILINE))
+    assert args["PATRONI_VERSION"] == VERSIONS["versions_patroni"]
+    assert args["POSTGRESQL_MAJOR"] == VERSIONS["versions_postgresql_major"]
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / "patroni" / "defaults" / "main.yml").read_text())
+    assert int(args["POSTGRES_UID"]) == defaults["patroni_run_as_user"]
+    tag = VERSIONS["versions_patroni_image"].rsplit(":", 1)[1]
+    assert tag == f"{VERSIONS['versions_patroni']}-pg{VERSIONS['versions_postgresql_major']}"
