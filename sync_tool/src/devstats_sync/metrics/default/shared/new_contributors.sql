@@ -17,7 +17,9 @@ from (
     and (lower(e.dup_actor_login) {{exclude_bots}})
 ) a
 where
-  not exists (
+  -- Before the first event there is nothing to probe (this spares the first buckets a full scan).
+  (select min(created_at) from gha_events) >= '{{from}}'
+  or not exists (
     select 1
     from gha_events p
     where
@@ -25,6 +27,6 @@ where
       and p.created_at < '{{from}}'
       and p.type in (
         'PushEvent', 'PullRequestEvent', 'IssuesEvent', 'IssueCommentEvent',
-    'PullRequestReviewCommentEvent', 'PullRequestReviewEvent', 'CommitCommentEvent'
+        'PullRequestReviewCommentEvent', 'PullRequestReviewEvent', 'CommitCommentEvent'
       )
   )
