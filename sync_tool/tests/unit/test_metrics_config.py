@@ -114,6 +114,10 @@ def test_disabled_and_project_filters(tmp_path: Path) -> None:
             "field 'sqls': expected a non-empty list",
         ),
         ("{name: X, series_name_or_func: x, sql: a, periods: d, env: [1]}", "field 'env'"),
+        (
+            "{name: X, series_name_or_func: x, sql: a, periods: d, custom_data: true}",
+            "custom_data of DevStats",
+        ),
     ],
 )
 def test_errors_name_file_metric_and_field(tmp_path: Path, entry: str, message: str) -> None:

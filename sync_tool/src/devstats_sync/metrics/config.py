@@ -23,7 +23,11 @@ _METRIC_FIELDS = {
     "name", "series_name_or_func", "sql", "sqls", "periods", "aggregate", "skip", "multi_value",
     "escape_value_name", "merge_series", "histogram", "annotations_ranges", "desc", "drop", "env",
     "allow_fail", "disabled", "project", "add_period_to_name",
+    # Past release ranges of histograms are computed once anyway, as DevStats' skip_past asks.
+    "skip_past",
 }  # fmt: skip
+# DevStats fields whose behaviour is not implemented: refused by name rather than ignored.
+_UNSUPPORTED_FIELDS = {"custom_data", "series_name_map", "start_from", "last_hours"}
 _TAG_FIELDS = {"name", "sql", "series_name", "name_tag", "value_tag", "other_tags", "limit", "disabled"}
 
 
@@ -171,6 +175,11 @@ def parse_metric(raw: Any, index: int, source: Path, metrics_dir: Path, project:
     if not isinstance(raw, dict):
         raise MetricsConfigError(f"{source}: metric #{index + 1} is not a mapping")
     where = f"{source}, metric {raw.get('name', '')!r} (#{index + 1})"
+    unsupported = sorted(set(raw) & _UNSUPPORTED_FIELDS)
+    if unsupported:
+        raise MetricsConfigError(
+            f"{where}: field(s) {', '.join(unsupported)} of DevStats are not supported by devstats-sync"
+        )
     unknown = sorted(set(raw) - _METRIC_FIELDS)
     if unknown:
         raise MetricsConfigError(f"{where}: unknown field(s) {', '.join(unknown)}")
