@@ -13,7 +13,6 @@ DNS1123_SUBDOMAIN_MAX = 253
 # The CronJob controller appends "-<11 digits>" to a Job's name, and the Job's name must stay a
 # valid label (it becomes the pod label job-name), hence 63 - 11 = 52.
 CRONJOB_NAME_MAX = 52
-PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def dns1123_label_problem(value: object, max_length: int = DNS1123_LABEL_MAX) -> str | None:
@@ -48,16 +47,3 @@ def check_dns1123_subdomain(value: object, where: str) -> str:
             "letters, digits, '-' and '.', starting and ending with a letter or digit"
         )
     return value
-
-
-def safe_name(text: str, max_length: int = DNS1123_LABEL_MAX) -> str:
-    """Turn arbitrary text into a DNS-1123 label: lower case, runs of other characters become '-'."""
-    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].rstrip("-")
-    if not name:
-        raise ValidationError(f"{text!r} has no letter or digit to build a Kubernetes name from")
-    return name
-
-
-def default_db_name(project: str) -> str:
-    """DevStats' psql_db default: the project name with '-' replaced by '_'."""
-    return project.replace("-", "_")
