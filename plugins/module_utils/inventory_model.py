@@ -295,10 +295,16 @@ def _cron_item_problem(item: str, cron_field: _CronField) -> Optional[str]:
     return _cron_span_problem(span, cron_field)
 
 
+# Kubernetes' CronJob controller accepts these macros besides five fields.
+CRON_MACROS = frozenset(("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"))
+
+
 def cron_problem(value: Any) -> Optional[str]:
-    """A Kubernetes CronJob schedule: five fields, each a list of values, ranges and steps."""
+    """A Kubernetes CronJob schedule: a macro such as @hourly, or five fields of values, ranges and steps."""
     if not isinstance(value, str):
         return _not_a(value, "a cron expression")
+    if value.strip() in CRON_MACROS:
+        return None
     fields = value.split()
     if len(fields) != len(_CRON_FIELDS):
         return (
@@ -333,7 +339,7 @@ def timezone_problem(value: Any) -> Optional[str]:
 
 def quantity_problem(value: Any) -> Optional[str]:
     """A Kubernetes resource quantity greater than zero, e.g. 20Gi, 500M, 1.5Ti."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return _not_a(value, "a Kubernetes quantity such as '20Gi'")
     match = _QUANTITY.match(str(value))
     if not match:

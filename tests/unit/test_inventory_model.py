@@ -151,7 +151,7 @@ BAD_CRON = [
     ("", "has 0 fields"),
     ("* * * *", "has 4 fields"),
     ("* * * * * *", "has 6 fields"),
-    ("@hourly", "has 1 fields"),
+    ("@every 5m", "has 2 fields"),
     ("60 * * * *", "minute '60' is out of range 0-59"),
     ("* 24 * * *", "hour '24' is out of range 0-23"),
     ("* * 0 * *", "day of month '0' is out of range 1-31"),
@@ -204,7 +204,7 @@ def test_good_quantities(value: Any) -> None:
         ("-1Gi", "is not greater than zero"),
         (0, "is not greater than zero"),
         (True, "is a boolean, not a Kubernetes quantity"),
-        (1.5, "is a float, not a Kubernetes quantity"),
+        ([20], "is a list, not a Kubernetes quantity"),
     ],
 )
 def test_bad_quantities(value: Any, expected: str) -> None:

@@ -157,11 +157,11 @@ def test_longest_project_name_fits_every_limit() -> None:
         (
             [{"name": "p", "schedule": "61 * * * *"}],
             {},
-            "field 'schedule': '61 * * * *': minute 61 is outside 0-59",
+            "field 'schedule': '61 * * * *' is not a valid cron expression: minute '61' is out of range 0-59",
         ),
-        ([{"name": "p", "schedule": "* * *"}], {}, "has 3 fields; a cron schedule has 5"),
-        ([{"name": "p", "schedule": "0 5-1 * * *"}], {}, "hour range '5-1' runs backwards"),
-        ([{"name": "p", "schedule": "*/0 * * * *"}], {}, "minute step '0' is not a positive number"),
+        ([{"name": "p", "schedule": "* * *"}], {}, "has 3 fields; expected a 5-field cron expression"),
+        ([{"name": "p", "schedule": "0 5-1 * * *"}], {}, "hour range '5-1' ends before it starts"),
+        ([{"name": "p", "schedule": "*/0 * * * *"}], {}, "step '0' in '*/0' is not a positive integer"),
         (
             [{"name": "p", "timezone": "Mars/Olympus"}],
             {},
