@@ -266,10 +266,13 @@ def ha_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HaCluster]:
                     config_map=cluster.config_map,
                 )
                 members[member.name] = member
-            for member in members.values():
-                member.start()
-            yield cluster
+            try:
+                for member in members.values():
+                    member.start()
+                yield cluster
+            finally:
+                # Before the control plane goes, so no member lingers on a vanished API server.
+                for member in members.values():
+                    member.kill()
     finally:
-        for member in members.values():
-            member.kill()
         shutil.rmtree(members_root, ignore_errors=True)
