@@ -1,53 +1,32 @@
-"""The `projects.yaml` the sync tool reads, built from a foundation's inventory entries."""
+"""The `projects.yaml` the sync tool reads, built from preflight's normalized model of a foundation."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-# The inventory fields the sync tool needs, in inventory.md's names; schedule, timezone and
-# disk_size only shape Kubernetes objects and stay out.
-_LISTS = ("orgs", "repos", "exclude_repos")
-_OPTIONAL = ("regexp", "main_repo", "files_skip_pattern")
+# The fields the sync tool reads, in inventory.md's names. Preflight has already filled in every
+# default; schedule, timezone, disk_size and host only shape Kubernetes objects and stay out.
+_ALWAYS = ("name", "title", "db", "orgs", "repos", "exclude_repos", "start_date", "archived", "disabled")
+_WHEN_SET = ("regexp", "main_repo", "files_skip_pattern")
 
 
-def _text(value: Any) -> str:
-    # An unquoted date in YAML arrives as a date object; the sync tool expects the inventory's text.
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def devstats_projects_config(projects: list[Any], foundation: str, domain: str) -> dict[str, Any]:
-    """{foundation, domain, projects: [...]} with every default of docs/inventory.md filled in."""
-    if not isinstance(projects, list):
-        raise AnsibleFilterError(f"foundation '{foundation}': devstats_projects must be a list")
-    out = []
-    for index, project in enumerate(projects):
-        if not isinstance(project, dict) or not isinstance(project.get("name"), str):
-            raise AnsibleFilterError(
-                f"foundation '{foundation}', project #{index + 1}: a mapping with a name"
-            )
-        name = project["name"]
-        entry: dict[str, Any] = {
-            "name": name,
-            "title": str(project.get("title") or name),
-            "db": str(project.get("db") or name.replace("-", "_")),
-            "start_date": _text(project.get("start_date", "")),
-            "archived": bool(project.get("archived", False)),
-            "disabled": bool(project.get("disabled", False)),
+def devstats_projects_config(foundation: Any) -> dict[str, Any]:
+    """{foundation, domain, projects: [...]} from one entry of the fact ``preflight_foundations``."""
+    if not isinstance(foundation, dict) or not isinstance(foundation.get("projects"), list):
+        raise AnsibleFilterError(
+            "devstats_projects_config takes one foundation of preflight_foundations "
+            "(a mapping with name, domain and projects); did the preflight play run?"
+        )
+    projects = [
+        {
+            **{field: project[field] for field in _ALWAYS},
+            **{field: project[field] for field in _WHEN_SET if project.get(field) not in (None, "")},
         }
-        for field in _LISTS:
-            entry[field] = [str(item) for item in project.get(field) or []]
-        for field in _OPTIONAL:
-            if project.get(field) not in (None, ""):
-                entry[field] = str(project[field])
-        out.append(entry)
-    return {"foundation": foundation, "domain": domain, "projects": out}
+        for project in foundation["projects"]
+    ]
+    return {"foundation": foundation["name"], "domain": foundation["domain"], "projects": projects}
 
 
 class FilterModule:

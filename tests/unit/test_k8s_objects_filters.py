@@ -20,6 +20,7 @@ from plugins.filter.k8s_objects import (
     k8s_stale,
     k8s_with_labels,
 )
+from plugins.module_utils.inventory_model import validate_inventory
 
 LABELS = {"app.kubernetes.io/managed-by": "devstats-platform", "app.kubernetes.io/part-of": "cncf"}
 
@@ -98,9 +99,13 @@ def test_stale_objects_and_selectors() -> None:
     assert k8s_label_selectors({"b": "2", "a": "1"}) == ["a=1", "b=2"]
 
 
-def test_projects_config_fills_inventory_defaults() -> None:
-    config = devstats_projects_config(
-        [
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def test_projects_config_takes_the_preflight_model() -> None:
+    raw = {
+        "devstats_domain": "devstats.cd.foundation",
+        "devstats_projects": [
             {
                 "name": "jenkins-x",
                 "orgs": ["jenkins-x"],
@@ -109,9 +114,11 @@ def test_projects_config_fills_inventory_defaults() -> None:
             },
             {"name": "all", "title": "All", "db": "allprj", "regexp": "^a/", "start_date": "2014-01-01 05"},
         ],
-        "cdf",
-        "devstats.cd.foundation",
-    )
+        "ansible_connection": "local",
+    }
+    model = validate_inventory({"cdf": raw}, {"platform_target": "none"}, now=NOW)
+    assert not model.errors, model.errors
+    config = devstats_projects_config(model.foundations["cdf"])
     assert config["foundation"] == "cdf"
     assert config["domain"] == "devstats.cd.foundation"
     first, second = config["projects"]
@@ -129,5 +136,5 @@ def test_projects_config_fills_inventory_defaults() -> None:
     assert second["regexp"] == "^a/"
     assert second["start_date"] == "2014-01-01 05"
     assert "main_repo" not in second
-    with pytest.raises(AnsibleFilterError, match="project #1: a mapping with a name"):
-        devstats_projects_config([{"title": "x"}], "cdf", "d")
+    with pytest.raises(AnsibleFilterError, match="did the preflight play run"):
+        devstats_projects_config([{"title": "x"}])
