@@ -393,6 +393,20 @@ class Rows:
         self.tables["gha_labels"] = list(self._labels.values())
         return self.tables
 
+    def absorb(self, part: Rows) -> None:
+        """Takes in the shared rows (actors, repos, orgs, labels) of another part of the same hour,
+        as if its events had been normalized here: the first actor row with a name wins."""
+        for key, row in part._actors.items():
+            known = self._actors.get(key)
+            if known is None or (row[2] is not None and known[2] is None):
+                self._actors[key] = row
+        pairs = ((self._repos, part._repos), (self._orgs, part._orgs), (self._labels, part._labels))
+        for mine, theirs in pairs:
+            for key, row in theirs.items():
+                mine.setdefault(key, row)
+        for kind, count in part.unknown_types.items():
+            self.unknown_types[kind] = self.unknown_types.get(kind, 0) + count
+
     def actor(self, user: Any, name: str | None = None) -> tuple[int | None, str | None]:
         """Records a user object (or a pre-2015 login) as an actor; returns (id, login)."""
         if not user:

@@ -2,12 +2,14 @@
 
 The rows events share (actors, repos, orgs, labels) are COPied into temporary staging tables and
 merged with ``INSERT ... ON CONFLICT DO NOTHING``. Events take the same way when some of the hour's
-ids are stored already (a re-run); when none is, which the id check has just asked the database,
-they are COPied straight into ``gha_events``, and another writer storing one of those ids in the
-meantime makes the COPY fail and the hour roll back, to be retried, rather than lose an event. The
-rows keyed by an event are COPied straight into their tables, for the events that turned out new
-only. The hour's ``gha_parsed`` mark is written in the same transaction. A crash at any point rolls
-the whole hour back; re-running an hour finds its rows already there and changes nothing.
+ids are stored already (a re-run), and the rows keyed by an event are then COPied straight into
+their tables for the events that turned out new only. When no id of the hour is stored, which the
+id check has just asked the database, all of the hour's rows are new: the hour is normalized a
+slice of events at a time and each slice COPied straight into the tables (events included) while
+the next one is normalized. Another writer storing one of those ids in the meantime makes the COPY
+fail and the hour roll back, to be retried, rather than lose an event. The hour's ``gha_parsed``
+mark is written in the same transaction. A crash at any point rolls the whole hour back; re-running
+an hour finds its rows already there and changes nothing.
 
 Event ids: GitHub restarted event ids on 2025-10-08, so a new event can carry the id of a different,
 older one. An event whose id is taken by a different event (other type, actor, repository or time)
@@ -23,6 +25,7 @@ import hashlib
 import io
 import operator
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +59,10 @@ class HourResult:
     bad_events: list[str] = field(default_factory=list)
 
 
+# Events normalized between two hand-overs to the loader: small enough that the server starts soon
+# and finishes soon after the last slice, large enough to keep the statements few.
+_SLICE = 5000
+_SWITCH_INTERVAL = 0.0005
 _NORMALIZE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
@@ -277,6 +284,10 @@ class HourWriter:
         # of the client's CPU). Rows form no cycles, so reference counting frees them anyway.
         collecting = gc.isenabled()
         gc.disable()
+        # The loader thread needs the GIL for a moment to start each COPY; at the default 5 ms switch
+        # interval it would wait that long for the formatting thread each time, the server idle.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(_SWITCH_INTERVAL)
         try:
             return self._write_hour(hour, events, force)
         except BaseException:
@@ -284,6 +295,7 @@ class HourWriter:
             self._staged.clear()
             raise
         finally:
+            sys.setswitchinterval(switch_interval)
             if collecting:
                 gc.enable()
 
@@ -297,10 +309,13 @@ class HourWriter:
                 result.skipped = True
                 return result
             identified, result.collisions, stored = assign_ids(cur, events)
-            rows = _normalize_all(identified, result)
-            tables = rows.finish()
-            result.unknown_types = rows.unknown_types
-            result.written = self._move(cur, tables, result, fresh=stored == 0)
+            if stored == 0:
+                result.written = self._stream(cur, identified, result)
+            else:
+                rows = _normalize_all(identified, result)
+                tables = rows.finish()
+                result.unknown_types = rows.unknown_types
+                result.written = self._move(cur, tables, result)
             cur.execute("insert into gha_parsed(dt) values (%s) on conflict do nothing", (hour,))
         return result
 
@@ -310,28 +325,49 @@ class HourWriter:
         cur.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
         return cur.rowcount
 
-    def _move(
-        self, cur: cursor, tables: dict[str, list[tuple[Any, ...]]], result: HourResult, *, fresh: bool
+    def _stream(
+        self, cur: cursor, identified: Sequence[tuple[int, dict[str, Any]]], result: HourResult
     ) -> int:
+        """Writes an hour none of whose events is stored; returns how many went in."""
+        # Staging tables are made before the loader thread takes over the cursor.
+        staged = {table: self._stage(cur, table) for table in _SHARED_TABLES}
+        shared = normalize.Rows()
+        loads: list[tuple[str, Future[int]]] = []
+        # One loader thread runs the statements in order while this thread normalizes and formats
+        # the next slice: psycopg2 releases the GIL while it waits for PostgreSQL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
+            for start in range(0, len(identified), _SLICE):
+                part = _normalize_all(identified[start : start + _SLICE], result)
+                shared.absorb(part)
+                # The shared tables' lists stay empty until finish(): these are the event-keyed rows.
+                for table, table_rows in part.tables.items():
+                    if table_rows:
+                        data = _encode(table, _unique_rows(table, table_rows))
+                        loads.append((table, loader.submit(self._copy, cur, table, table, data)))
+            tables = shared.finish()
+            for table in _SHARED_TABLES:
+                if tables[table]:
+                    data = _encode(table, tables[table])
+                    loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
+            for table, load in loads:
+                result.rows[table] = result.rows.get(table, 0) + load.result()
+        result.unknown_types = shared.unknown_types
+        return result.rows.get("gha_events", 0)
+
+    def _move(self, cur: cursor, tables: dict[str, list[tuple[Any, ...]]], result: HourResult) -> int:
         events = tables["gha_events"]
         if not events:
             return 0
         event_ids = {row[0] for row in events}
         # Staging tables are made before the loader thread takes over the cursor.
-        stage_events = None if fresh else self._stage(cur, "gha_events")
+        stage_events = self._stage(cur, "gha_events")
         staged = {table: self._stage(cur, table) for table in _SHARED_TABLES if tables[table]}
         # One loader thread runs the statements in order while this thread formats the next table:
         # psycopg2 releases the GIL while it waits for PostgreSQL, so the two overlap.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
             # Events first: which of them are new decides which event-keyed rows go in. The rest is
-            # formatted meanwhile for the usual case, a fresh hour where every event is new.
-            data = _encode("gha_events", events)
-            if stage_events is None:
-                # No id of the hour is stored: a plain COPY, about a third of the server's work of
-                # staging and merging them (the primary key still refuses an id stored meanwhile).
-                inserted = loader.submit(self._copy_events, cur, data, event_ids)
-            else:
-                inserted = loader.submit(self._insert_events, cur, stage_events, data)
+            # formatted meanwhile expecting all of them to be new, and cut down if not.
+            inserted = loader.submit(self._insert_events, cur, stage_events, _encode("gha_events", events))
             loads: list[tuple[str, Future[int]]] = []
             for table, table_rows in tables.items():
                 if table == "gha_events" or not table_rows:
@@ -354,10 +390,6 @@ class HourWriter:
                 result.rows[table] = load.result()
         result.rows["gha_events"] = len(new_ids)
         return len(new_ids)
-
-    def _copy_events(self, cur: cursor, data: bytes, event_ids: set[int]) -> set[int]:
-        self._copy(cur, "gha_events", "gha_events", data)
-        return event_ids
 
     def _insert_events(self, cur: cursor, staging: str, data: bytes) -> set[int]:
         self._copy(cur, staging, "gha_events", data)

@@ -168,3 +168,30 @@ def test_unknown_event_types_are_kept_and_counted() -> None:
     assert len(tables["gha_events"]) == 1
     assert len(tables["gha_payloads"]) == 1
     assert rows.unknown_types == {"SponsorshipEvent": 1}
+
+
+def test_an_hour_normalized_in_parts_has_the_rows_of_one_pass() -> None:
+    events = [*ALL_EVENTS, {"type": "SomeNewEvent", "id": "1", "actor": {"id": 1, "login": "a"}}]
+    whole = normalize.Rows()
+    for event in events:
+        normalize.normalize(event, normalize.event_id_of(event), whole)
+    # An actor first seen without a name, then with one: the named row wins, as in one pass.
+    whole.actor({"id": 9, "login": "n"})
+    whole.actor({"id": 9, "login": "n"}, "Name")
+    merged = normalize.Rows()
+    for part_events in (events[::2], events[1::2]):
+        part = normalize.Rows()
+        for event in part_events:
+            normalize.normalize(event, normalize.event_id_of(event), part)
+        merged.absorb(part)
+    unnamed, named = normalize.Rows(), normalize.Rows()
+    unnamed.actor({"id": 9, "login": "n"})
+    named.actor({"id": 9, "login": "n"}, "Name")
+    merged.absorb(unnamed)
+    merged.absorb(named)
+    shared = ("gha_actors", "gha_repos", "gha_orgs", "gha_labels")
+    whole_tables, merged_tables = whole.finish(), merged.finish()
+    for table in shared:
+        assert sorted(map(repr, whole_tables[table])) == sorted(map(repr, merged_tables[table])), table
+    assert (9, "n", "Name") in merged_tables["gha_actors"]
+    assert merged.unknown_types == whole.unknown_types == {"SomeNewEvent": 1}

@@ -39,3 +39,15 @@ def test_collision_ids_are_stable_and_out_of_every_other_range() -> None:
 def test_hour_file_names_are_not_zero_padded() -> None:
     assert hour_file_name(datetime(2024, 1, 2, 5)) == "2024-01-02-5.json.gz"
     assert hour_file_name(datetime(2024, 1, 2, 15)) == "2024-01-02-15.json.gz"
+
+
+def test_event_keyed_rows_are_kept_once_per_key_first_one_winning() -> None:
+    forkee = ["x"] * len(normalize.COLUMNS["gha_forkees"])
+    base = (5, 1, "base", *forkee[3:])
+    head = (5, 1, "head", *forkee[3:])
+    other = (6, 1, "other", *forkee[3:])
+    kept = writer._unique_rows("gha_forkees", [base, head, other])
+    assert len(kept) == 2
+    assert set(kept) == {base, other}
+    texts = [(1, "a", "t", 1, "l", 2, "o/r", "T")] * 2
+    assert writer._unique_rows("gha_texts", texts) == texts  # no key: every row is kept
