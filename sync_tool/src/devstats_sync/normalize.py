@@ -477,9 +477,8 @@ def _normalize_current(event: Event, event_id: int, rows: Rows) -> None:
     org_id = _int(org.get("id")) if org else None
     if org_id is not None:
         rows._orgs.setdefault(org_id, (org_id, org.get("login") or ""))
-    rows._repos.setdefault(
-        (repo_id, repo_name), (repo_id, repo_name, org_id, org.get("login") if org else None)
-    )
+    if (repo_id, repo_name) not in rows._repos:
+        rows._repos[repo_id, repo_name] = (repo_id, repo_name, org_id, org.get("login") if org else None)
     created_at = utc(event.get("created_at")) or ""
     ctx = _Context(
         event_id=event_id,
@@ -491,7 +490,9 @@ def _normalize_current(event: Event, event_id: int, rows: Rows) -> None:
         at=created_at,
     )
     payload = event.get("payload") or {}
-    forkee = payload.get("forkee") if isinstance(payload.get("forkee"), dict) else None
+    forkee = payload.get("forkee")
+    if not isinstance(forkee, dict):
+        forkee = None
     rows.tables["gha_events"].append(
         (
             event_id,
@@ -512,13 +513,16 @@ def _normalize_current(event: Event, event_id: int, rows: Rows) -> None:
     _objects(payload, ctx, rows)
 
 
-def _payload_row(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
-    def obj_id(key: str) -> int | None:
-        value = payload.get(key)
-        if isinstance(value, dict):
-            return _int(value.get("id"))
-        return _int(value) if isinstance(value, int) else None
+def _object_id(value: Any) -> int | None:
+    """The id of a payload object, given as the object or as its bare id."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return _int(value.get("id"))
+    return _int(value) if isinstance(value, int) else None
 
+
+def _payload_row(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
     comment = payload.get("comment")
     commit = payload.get("commit") or (comment.get("commit_id") if isinstance(comment, dict) else None)
     rows.tables["gha_payloads"].append(
@@ -530,16 +534,16 @@ def _payload_row(payload: dict[str, Any], ctx: _Context, rows: Rows) -> None:
             payload.get("head"),
             payload.get("before"),
             payload.get("action"),
-            obj_id("issue") or _int(payload.get("issue_id")),
-            obj_id("pull_request"),
-            obj_id("comment") or _int(payload.get("comment_id")),
+            _object_id(payload.get("issue")) or _int(payload.get("issue_id")),
+            _object_id(payload.get("pull_request")),
+            _object_id(payload.get("comment")) or _int(payload.get("comment_id")),
             payload.get("ref_type"),
             payload.get("master_branch"),
             payload.get("description"),
             _int(payload.get("number")),
-            obj_id("forkee"),
-            obj_id("release"),
-            obj_id("member"),
+            _object_id(payload.get("forkee")),
+            _object_id(payload.get("release")),
+            _object_id(payload.get("member")),
             commit,
             *ctx.dup,
         )
