@@ -342,19 +342,23 @@ class HourWriter:
         # One loader thread runs the statements in order while this thread normalizes and formats
         # the next slice: psycopg2 releases the GIL while it waits for PostgreSQL.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
-            for start in range(0, len(identified), _SLICE):
+            starts = range(0, len(identified), _SLICE)
+            for start in starts:
                 part = _normalize_all(identified[start : start + _SLICE], result)
                 shared.absorb(part)
+                if start == starts[-1]:
+                    # The shared rows are complete: the server merges them (the slowest statements
+                    # of a first load) while this thread formats the last slice.
+                    tables = shared.finish()
+                    for table in _SHARED_TABLES:
+                        if tables[table]:
+                            data = _encode(table, tables[table])
+                            loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
                 # The shared tables' lists stay empty until finish(): these are the event-keyed rows.
                 for table, table_rows in part.tables.items():
                     if table_rows:
                         data = _encode(table, _unique_rows(table, table_rows))
                         loads.append((table, loader.submit(self._copy, cur, table, table, data)))
-            tables = shared.finish()
-            for table in _SHARED_TABLES:
-                if tables[table]:
-                    data = _encode(table, tables[table])
-                    loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
             for table, load in loads:
                 result.rows[table] = result.rows.get(table, 0) + load.result()
         result.unknown_types = shared.unknown_types
