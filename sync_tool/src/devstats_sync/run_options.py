@@ -23,7 +23,8 @@ def data_dir() -> Path:
     return Path(os.environ.get("DEVSTATS_DATA_DIR") or Path.home() / ".cache" / "devstats-sync")
 
 
-def add_project_file(parser: argparse.ArgumentParser) -> None:
+def add_projects_file(parser: argparse.ArgumentParser) -> None:
+    # --config is the name the rendered CronJobs and Jobs use.
     parser.add_argument(
         "--projects-file",
         "--config",
@@ -32,6 +33,10 @@ def add_project_file(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)",
     )
+
+
+def add_projects_and_dsn(parser: argparse.ArgumentParser) -> None:
+    add_projects_file(parser)
     parser.add_argument(
         "--dsn",
         default=None,
@@ -41,7 +46,7 @@ def add_project_file(parser: argparse.ArgumentParser) -> None:
 
 
 def add_pipeline(parser: argparse.ArgumentParser) -> None:
-    add_project_file(parser)
+    add_projects_and_dsn(parser)
     parser.add_argument("--project", required=True, help="the project's name in the projects file")
     parser.add_argument(
         "--archive-url",

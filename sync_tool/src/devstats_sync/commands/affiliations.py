@@ -11,14 +11,14 @@ from devstats_sync.affiliations import AffiliationsError, import_affiliations
 from devstats_sync.ingest import connect_project
 from devstats_sync.locking import ProjectBusyError, ProjectLock
 from devstats_sync.projects_config import ConfigError, select_projects
-from devstats_sync.run_options import add_project_file, dsn_from, projects_from
+from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
 
 NAME = "affiliations"
 HELP = "import github_users.json and companies.yaml (cncf/gitdm format); a file already imported is a no-op"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_project_file(parser)
+    add_projects_and_dsn(parser)
     parser.add_argument(
         "--project",
         action="append",

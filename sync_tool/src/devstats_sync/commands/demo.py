@@ -27,7 +27,7 @@ from devstats_sync.filters import ProjectFilter
 from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.pipeline import PipelineConfig, provision, sync
 from devstats_sync.projects_config import ConfigError, Project, parse_hour, project_dsn
-from devstats_sync.run_options import projects_from
+from devstats_sync.run_options import add_projects_file, projects_from
 
 NAME = "demo"
 HELP = "run provision + sync for one project on a throwaway local PostgreSQL with generated hours"
@@ -35,14 +35,7 @@ SUMMARY_FILE = "summary.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--projects-file",
-        "--config",
-        dest="projects_file",
-        type=Path,
-        default=None,
-        help="projects.yaml (default: $DEVSTATS_PROJECTS_FILE)",
-    )
+    add_projects_file(parser)
     parser.add_argument("--project", default=None, help="project to run (default: the first one)")
     parser.add_argument("--from", dest="start", default="2024-03-04T00", help="first generated hour (UTC)")
     parser.add_argument("--hours", type=int, default=6, help="hours to generate (default: 6)")

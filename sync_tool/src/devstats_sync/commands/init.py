@@ -21,14 +21,14 @@ from psycopg2 import sql
 from devstats_sync.ingest import connect_project
 from devstats_sync.pipeline import admin_connection
 from devstats_sync.projects_config import project_dsn
-from devstats_sync.run_options import add_project_file, dsn_from, projects_from
+from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
 
 NAME = "init"
 HELP = "create the shared database, the admin/read-only/team roles and every project's database and grants"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_project_file(parser)
+    add_projects_and_dsn(parser)
     parser.add_argument("--shared-db", default="devstats", help="shared database (default: devstats)")
     parser.add_argument(
         "--admin-role", default="devstats_admin", help="owner group role (default: devstats_admin)"

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from devstats_sync.pipeline import utc_now
 from devstats_sync.projects_config import select_projects
-from devstats_sync.run_options import add_project_file, dsn_from, projects_from
+from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
 from devstats_sync.status import project_status
 
 NAME = "status"
@@ -18,7 +18,7 @@ EXIT_STALE = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_project_file(parser)
+    add_projects_and_dsn(parser)
     parser.add_argument(
         "--ro-dsn", default=None, help="read-only DSN to use instead (default: $DEVSTATS_RO_DSN)"
     )
