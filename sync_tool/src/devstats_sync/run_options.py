@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from devstats_sync.archive import Archive, ArchiveError
 from devstats_sync.git_backfill import DEFAULT_GIT_BASE
 from devstats_sync.github_api import DEFAULT_BASE_URL as API_URL
 from devstats_sync.github_api import GitHubApiError, load_tokens
-from devstats_sync.pipeline import PipelineConfig
+from devstats_sync.pipeline import PipelineConfig, RunReport
 from devstats_sync.projects_config import ConfigError, Project, default_dsn, load_projects, parse_hour
 
 
@@ -162,3 +163,21 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value) if value else None
+
+
+# Some step failed (a missing archive hour, GitHub down) while the others completed.
+EXIT_PARTIAL = 3
+
+
+def finish_report(report: RunReport, done: str) -> int:
+    """Prints a provision or sync report and returns the command's exit code."""
+    for line in report.lines:
+        print(line)
+    if report.problems:
+        print(
+            f"{report.project}: {len(report.problems)} step(s) failed; the next run retries them",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
+    print(f"{report.project}: {done}")
+    return 0

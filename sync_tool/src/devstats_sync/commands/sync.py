@@ -7,10 +7,8 @@ import sys
 
 from devstats_sync.locking import ProjectBusyError
 from devstats_sync.pipeline import NotProvisionedError, sync
-from devstats_sync.run_options import add_pipeline, pipeline_config, project_from
+from devstats_sync.run_options import add_pipeline, finish_report, pipeline_config, project_from
 
-# Some step failed (a missing archive hour, GitHub down) while the others completed.
-EXIT_PARTIAL = 3
 NAME = "sync"
 HELP = "bring a provisioned project up to date: new hours, git, GitHub API, postprocess, due metrics"
 EXIT_NOT_PROVISIONED = 4
@@ -31,13 +29,4 @@ def run(args: argparse.Namespace) -> int:
     except NotProvisionedError as error:
         print(f"devstats-sync: {error}", file=sys.stderr)
         return EXIT_NOT_PROVISIONED
-    for line in report.lines:
-        print(line)
-    if report.problems:
-        print(
-            f"{project.name}: {len(report.problems)} step(s) failed; the next run retries them",
-            file=sys.stderr,
-        )
-        return EXIT_PARTIAL
-    print(f"{project.name}: synced in {report.seconds:.1f}s ({report.hours_loaded} new hours)")
-    return 0
+    return finish_report(report, f"synced in {report.seconds:.1f}s ({report.hours_loaded} new hours)")
