@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -22,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.kube_apiserver import REPO_ROOT, ControlPlane, running_control_plane
+from tests.support.ansible_playbook import PlaybookRun, run_playbook
+from tests.support.kube_apiserver import ControlPlane, running_control_plane
 from tests.support.patroni_members import Member
 
 FOUNDATION = "hatest"
@@ -66,7 +64,8 @@ class HaCluster:
     plane: ControlPlane
     inventory: Path
     members: dict[str, Member]
-    apply_output: str = ""
+    # The first run of the patroni playbook, before any member runs.
+    first_apply: PlaybookRun | None = None
 
     def get(self, path: str) -> dict[str, Any]:
         status, body = self.plane.request("GET", path)
@@ -149,41 +148,11 @@ class HaCluster:
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{m.tail()}" for name, m in self.members.items())
 
-    def playbook(self, *extra: str, check_changed: int | None = None) -> str:
-        return run_playbook(self.inventory, *extra, check_changed=check_changed)
-
-
-def run_playbook(inventory: Path, *extra: str, check_changed: int | None = None) -> str:
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-    }
-    bin_dir = Path(sys.executable).parent
-    result = subprocess.run(
-        [
-            str(bin_dir / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            str(REPO_ROOT / "playbooks/patroni.yml"),
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"ansible-playbook failed:\n{output[-6000:]}"
-    if check_changed is not None:
-        recap = [
-            line for line in output.splitlines() if line.startswith(f"{FOUNDATION} ") and "changed=" in line
-        ]
-        assert recap, output[-3000:]
-        assert f"changed={check_changed} " in recap[-1], f"{recap[-1]}\n{output[-6000:]}"
-    return output
+    def playbook(self, *extra: str) -> PlaybookRun:
+        """The patroni playbook on this cluster's inventory; it must succeed."""
+        run = run_playbook("playbooks/patroni.yml", "-i", str(self.inventory), *extra)
+        assert run.returncode == 0, f"ansible-playbook failed:\n{run.output[-6000:]}"
+        return run
 
 
 def write_inventory(directory: Path, kubeconfig: Path) -> Path:
@@ -244,7 +213,8 @@ def ha_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HaCluster]:
     try:
         with running_control_plane(work / "kube", controller_manager=True) as plane:
             inventory = write_inventory(work / "inventory", plane.kubeconfig)
-            cluster = HaCluster(plane, inventory, members, apply_output=run_playbook(inventory))
+            cluster = HaCluster(plane, inventory, members)
+            cluster.first_apply = cluster.playbook()
             pods = wait_for_pods(plane)
             statefulset = cluster.get(f"/apis/apps/v1/namespaces/{NAMESPACE}/statefulsets/{NAME}")
             spec = statefulset["spec"]["template"]["spec"]

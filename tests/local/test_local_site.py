@@ -6,64 +6,38 @@ hours, the second must report changed=0 everywhere and still print the summary.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.ansible_playbook import PlaybookRun, run_playbook
 
 
-def site(render_dir: Path) -> dict[str, Any]:
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_NOCOLOR="1",
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+def site(render_dir: Path) -> PlaybookRun:
+    run = run_playbook(
+        "-i", "inventories/local", "playbooks/site.yml", "-e", f"platform_render_dir={render_dir}"
     )
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "inventories/local",
-            "playbooks/site.yml",
-            "-e",
-            f"platform_render_dir={render_dir}",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    return json.loads(done.stdout)
+    assert run.returncode == 0, run.output[-8000:]
+    return run
 
 
-def summary_lines(run: dict[str, Any]) -> list[str]:
-    for play in run["plays"]:
-        for task in play["tasks"]:
-            if task["task"]["name"] == "Summary of the local run":
-                return task["hosts"]["example"]["msg"]
+def summary_lines(run: PlaybookRun) -> list[str]:
+    for name in run.task_names():
+        if name.endswith("Summary of the local run"):
+            return run.task_results(name)["example"]["msg"]
     raise AssertionError("the local run printed no summary")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PlaybookRun, PlaybookRun]:
     render_dir = tmp_path_factory.mktemp("site") / "manifests"
     return render_dir, site(render_dir), site(render_dir)
 
 
-def test_first_run_renders_and_loads(runs: tuple[Path, dict[str, Any], dict[str, Any]]) -> None:
+def test_first_run_renders_and_loads(runs: tuple[Path, PlaybookRun, PlaybookRun]) -> None:
     render_dir, first, _ = runs
-    assert first["stats"]["example"]["changed"] > 0
+    assert first.stats["example"]["changed"] > 0
     files = sorted(path.name for path in (render_dir / "example").iterdir())
     kustomization = yaml.safe_load((render_dir / "example" / "kustomization.yaml").read_text())
     assert sorted(kustomization["resources"]) == [name for name in files if name != "kustomization.yaml"]
@@ -76,8 +50,7 @@ def test_first_run_renders_and_loads(runs: tuple[Path, dict[str, Any], dict[str,
     assert "hours loaded now" in first_summary
 
 
-def test_second_run_changes_nothing(runs: tuple[Path, dict[str, Any], dict[str, Any]]) -> None:
+def test_second_run_changes_nothing(runs: tuple[Path, PlaybookRun, PlaybookRun]) -> None:
     _, _, second = runs
-    changed = {host: stats["changed"] for host, stats in second["stats"].items()}
-    assert changed == dict.fromkeys(changed, 0)
+    assert second.changed() == 0, second.changed_items()
     assert "already up to date" in summary_lines(second)[0]

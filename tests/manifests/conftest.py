@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.manifests.playbook_runs import INVENTORIES, render
+from tests.support.ansible_playbook import INVENTORIES, render
 
 
 @pytest.fixture(scope="session")

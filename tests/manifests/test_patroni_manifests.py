@@ -3,10 +3,7 @@ RBAC equal to the documented minimum, and the HA properties the issue asks for."
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +11,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VERSIONS = yaml.safe_load((REPO_ROOT / "roles" / "versions" / "defaults" / "main.yml").read_text())
+from tests.support.ansible_playbook import REPO_ROOT, VERSIONS, run_playbook
+
 SUPPORTED = (
     VERSIONS["versions_kubernetes_oldest_supported"],
     VERSIONS["versions_kubernetes_newest_supported"],
@@ -25,25 +22,17 @@ INVENTORIES = ("local", "multi_foundation_example")
 
 def _render(inventory: str, directory: Path, *extra: str) -> dict[str, list[dict[str, Any]]]:
     """Runs playbooks/patroni.yml in render mode; returns each foundation's patroni objects."""
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            f"inventories/{inventory}",
-            "playbooks/patroni.yml",
-            "-e",
-            f"platform_render_dir={directory}",
-            "-e",
-            "platform_target=none",
-            *extra,
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
+    run = run_playbook(
+        "-i",
+        f"inventories/{inventory}",
+        "playbooks/patroni.yml",
+        "-e",
+        f"platform_render_dir={directory}",
+        "-e",
+        "platform_target=none",
+        *extra,
     )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    assert run.returncode == 0, run.output[-6000:]
     return {
         foundation.name: [yaml.safe_load(p.read_text()) for p in sorted(foundation.glob("patroni.*.yaml"))]
         for foundation in sorted(directory.iterdir())

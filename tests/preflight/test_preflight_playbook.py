@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.ansible_playbook import REPO_ROOT as ROOT
+from tests.support.ansible_playbook import PlaybookRun, run_playbook
+
 EXAMPLES = ("local", "baremetal_example", "eks_example", "multi_foundation_example")
 # Two at a time: the machine has two cores and ansible-playbook is CPU-bound while it starts.
 WORKERS = int(os.environ.get("PREFLIGHT_TEST_WORKERS", "2"))
@@ -404,70 +403,24 @@ MANY_ERRORS = Case(
 )
 
 
-@dataclasses.dataclass
-class Run:
-    returncode: int
-    output: dict
-    stderr: str
-    seconds: float
-
-    def task_results(self, task_name: str) -> dict:
-        """The results by host of every task of that name, across all plays."""
-        results: dict = {}
-        for play in self.output["plays"]:
-            for task in play["tasks"]:
-                if task["task"]["name"] == task_name:
-                    results.update(task["hosts"])
-        return results
-
-    def task_names(self) -> list[str]:
-        return [task["task"]["name"] for play in self.output["plays"] for task in play["tasks"]]
-
-
-def ansible_playbook(*args: str, cwd: Path = ROOT) -> Run:
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_NOCOLOR="1",
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    started = time.monotonic()
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "ansible-playbook"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    seconds = time.monotonic() - started
-    try:
-        output = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        output = {"plays": [], "stats": {}, "raw": done.stdout}
-    return Run(done.returncode, output, done.stderr, seconds)
-
-
-def broken_run(case: Case) -> Callable[[Path], Run]:
-    def run(directory: Path) -> Run:
+def broken_run(case: Case) -> Callable[[Path], PlaybookRun]:
+    def run(directory: Path) -> PlaybookRun:
         inventory = Inventory(case.example, directory)
         case.breaks(inventory)
-        return ansible_playbook("-i", str(inventory.path), "playbooks/site.yml", "--tags", "preflight")
+        return run_playbook("-i", str(inventory.path), "playbooks/site.yml", "--tags", "preflight")
 
     return run
 
 
-def example_run(example: str, *options: str) -> Callable[[Path], Run]:
-    return lambda directory: ansible_playbook(
+def example_run(example: str, *options: str) -> Callable[[Path], PlaybookRun]:
+    return lambda directory: run_playbook(
         "-i", str(ROOT / "inventories" / example), "playbooks/site.yml", "--tags", "preflight", *options
     )
 
 
-def from_elsewhere(directory: Path) -> Run:
+def from_elsewhere(directory: Path) -> PlaybookRun:
     """The collection's playbook by its FQCN, from a directory that is not the checkout."""
-    return ansible_playbook(
+    return run_playbook(
         "-i",
         str(ROOT / "inventories" / "multi_foundation_example"),
         "devstats.platform.site",
@@ -477,7 +430,7 @@ def from_elsewhere(directory: Path) -> Run:
     )
 
 
-def imported_twice(directory: Path) -> Run:
+def imported_twice(directory: Path) -> PlaybookRun:
     """Two stage playbooks in one run both import preflight; the second import must not validate again."""
     playbook = directory / "two_stages.yml"
     playbook.write_text(
@@ -502,20 +455,20 @@ def imported_twice(directory: Path) -> Run:
             ]
         )
     )
-    return ansible_playbook(
+    return run_playbook(
         "-i", str(ROOT / "inventories" / "multi_foundation_example"), str(playbook), cwd=directory
     )
 
 
-def whole_site_on_a_broken_inventory(directory: Path) -> Run:
+def whole_site_on_a_broken_inventory(directory: Path) -> PlaybookRun:
     """Without --tags: the stages after preflight must not run (the local inventory would render)."""
     inventory = Inventory("local", directory)
     inventory.platform(platform_render_dir=str(directory / "manifests"))
     inventory.project("example", "kubernetes", start_date="2014-06-31")
-    return ansible_playbook("-i", str(inventory.path), "playbooks/site.yml")
+    return run_playbook("-i", str(inventory.path), "playbooks/site.yml")
 
 
-JOBS: dict[str, Callable[[Path], Run]] = {
+JOBS: dict[str, Callable[[Path], PlaybookRun]] = {
     **{case.id: broken_run(case) for case in [*CASES, MANY_ERRORS]},
     **{f"example {example}": example_run(example) for example in EXAMPLES},
     "check mode": example_run("multi_foundation_example", "--check"),
@@ -541,7 +494,7 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         futures = {job: pool.submit(JOBS[job], tmp_path_factory.mktemp("run")) for job in needed}
         # A job that raised fails only its own tests: they re-raise it from the dict.
         results = {job: future.exception() or future.result() for job, future in futures.items()}
-    slowest = max((run.seconds for run in results.values() if isinstance(run, Run)), default=0.0)
+    slowest = max((run.seconds for run in results.values() if isinstance(run, PlaybookRun)), default=0.0)
     # The tier's time is worth seeing on every run, so it bypasses output capture.
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -553,26 +506,26 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     return results
 
 
-def assert_failed_before_any_change(run: Run | BaseException) -> str:
+def assert_failed_before_any_change(run: PlaybookRun | BaseException) -> str:
     """The run failed at the validation task and changed nothing; returns the failure message."""
     if isinstance(run, BaseException):
         raise run
-    assert run.returncode != 0, run.output
+    assert run.returncode != 0, run.output[-4000:]
     failed = {
         host: result for host, result in run.task_results(VALIDATE_TASK).items() if result.get("failed")
     }
-    assert list(failed) == ["localhost"], (run.output.get("raw"), run.stderr, run.task_names())
-    assert all(stats["changed"] == 0 for stats in run.output["stats"].values()), run.output["stats"]
+    assert list(failed) == ["localhost"], (run.output[-4000:], run.task_names())
+    assert run.changed() == 0, run.stats
     assert run.task_names()[-1] == VALIDATE_TASK, run.task_names()
     return failed["localhost"]["msg"]
 
 
-def assert_passed(run: Run | BaseException) -> dict:
+def assert_passed(run: PlaybookRun | BaseException) -> dict:
     """The run succeeded, validated once and changed nothing; returns the validation result."""
     if isinstance(run, BaseException):
         raise run
-    assert run.returncode == 0, (run.output.get("raw"), run.stderr)
-    assert all(stats["changed"] == 0 and stats["failures"] == 0 for stats in run.output["stats"].values())
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.changed() == 0 and run.failed() == 0, run.stats
     (result,) = run.task_results(VALIDATE_TASK).values()
     return result
 
