@@ -6,6 +6,7 @@ the platform from the inventory and hands them to the inventory model. Nothing r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
@@ -73,6 +74,11 @@ class ActionModule(ActionBase):
             summary = f"preflight found {len(model.errors)} problem(s) in the inventory; nothing was changed:"
             result["msg"] = "\n".join([summary, *model.errors])
             return result
+        # Render mode's directory: the inventory's, else build/manifests beside the playbooks' directory.
+        render_dir = model.platform.get("render_dir") or os.path.join(
+            task_vars["playbook_dir"], "..", "build", "manifests"
+        )
+        model.platform["render_dir"] = os.path.normpath(render_dir)
         projects = sum(len(foundation["projects"]) for foundation in model.foundations.values())
         result.update(
             foundations=model.foundations,

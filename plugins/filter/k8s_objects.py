@@ -1,4 +1,4 @@
-"""Filters behind the k8s_objects role: labels, render file names, object keys, stale objects."""
+"""Filters behind the k8s_objects role: ownership, render file names, object keys, stale objects."""
 
 from __future__ import annotations
 
@@ -9,6 +9,15 @@ from typing import Any
 
 import yaml
 from ansible.errors import AnsibleFilterError
+
+from ..module_utils.k8s_ownership import (
+    NAME_LABEL,
+    OWNER_LABEL,
+    OwnershipError,
+    owner_selector,
+    owner_value,
+    recommended_labels,
+)
 
 # A file name must be stable across runs and unique within a foundation directory; the component
 # prefix lets the role find the files it owns again, so stale ones can be removed.
@@ -31,15 +40,40 @@ def _require(manifest: Any, index: int) -> tuple[str, str, str, str]:
     return api_version, kind, str(metadata.get("namespace") or ""), metadata["name"]
 
 
-def k8s_with_labels(manifests: list[Any], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Return copies of the manifests with each of `labels` added where the manifest lacks it."""
+def k8s_owned(manifests: list[Any], foundation: str, component: str) -> list[dict[str, Any]]:
+    """Copies of the manifests carrying the ownership label of `component`, and the recommended labels
+    (managed-by, part-of, name: the component) where a manifest does not set its own."""
+    try:
+        owner = owner_value(foundation, component)
+    except OwnershipError as error:
+        raise AnsibleFilterError(str(error)) from error
+    defaults = {**recommended_labels(foundation), NAME_LABEL: component}
     out = []
     for index, manifest in enumerate(manifests):
-        _require(manifest, index)
+        kind, name = _require(manifest, index)[1::2]
         metadata = manifest["metadata"]
-        merged = {**labels, **(metadata.get("labels") or {})}
-        out.append({**manifest, "metadata": {**metadata, "labels": merged}})
+        own = metadata.get("labels") or {}
+        if own.get(OWNER_LABEL, owner) != owner:
+            raise AnsibleFilterError(
+                f"manifest #{index + 1} ({kind} {name}) sets the label {OWNER_LABEL} to "
+                f"{own[OWNER_LABEL]!r}; k8s_objects sets it ({owner!r} here): leave it out"
+            )
+        labels = {**defaults, **own, OWNER_LABEL: owner}
+        out.append({**manifest, "metadata": {**metadata, "labels": labels}})
     return out
+
+
+def k8s_owner_selectors(foundation: str, component: str) -> list[str]:
+    """The label selector of one component's objects, as kubernetes.core.k8s_info's label_selectors."""
+    try:
+        return [owner_selector(foundation, component)]
+    except OwnershipError as error:
+        raise AnsibleFilterError(str(error)) from error
+
+
+def k8s_recommended_labels(foundation: str) -> dict[str, str]:
+    """managed-by and part-of, for pod templates and objects made outside k8s_objects."""
+    return recommended_labels(foundation)
 
 
 def k8s_render_filename(manifest: dict[str, Any], component: str) -> str:
@@ -140,12 +174,37 @@ def k8s_render_pending(labelled: list[dict[str, Any]], directory: str) -> list[d
     return pending
 
 
+def k8s_foundation_files(directory: str, foundation: str) -> dict[str, list[str]]:
+    """The object files of `directory` by whether an object of the collection for `foundation` is in them.
+
+    {"owned": [...], "stray": [...]}, file names sorted: a file is owned when it holds one object whose
+    ownership label names the foundation (any component); anything else a person or a tool left there
+    (notes, a broken file, another foundation's object) is stray, so the kustomization never lists it.
+    """
+    owned, stray = [], []
+    prefix = f"{foundation}."
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".yaml") or name == "kustomization.yaml" or name.startswith("."):
+            continue
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                manifest = yaml.safe_load(handle)
+            owner = manifest["metadata"]["labels"][OWNER_LABEL]
+        except (OSError, yaml.YAMLError, TypeError, KeyError):
+            owner = None
+        (owned if isinstance(owner, str) and owner.startswith(prefix) else stray).append(name)
+    return {"owned": owned, "stray": stray}
+
+
 class FilterModule:
     """Filters of the k8s_objects role."""
 
     def filters(self) -> dict[str, Any]:
         return {
-            "k8s_with_labels": k8s_with_labels,
+            "k8s_owned": k8s_owned,
+            "k8s_foundation_files": k8s_foundation_files,
+            "k8s_owner_selectors": k8s_owner_selectors,
+            "k8s_recommended_labels": k8s_recommended_labels,
             "k8s_render_filename": k8s_render_filename,
             "k8s_render_files": k8s_render_files,
             "k8s_object_key": k8s_object_key,

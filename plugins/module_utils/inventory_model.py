@@ -25,10 +25,29 @@ from typing import Any, Callable, Optional
 
 FOUNDATIONS_GROUP = "devstats_foundations"
 FOUNDATION_NAME_MAX = 30
-PROJECT_NAME_MAX = 39
+# The CronJob controller appends "-<11 digits>" to a Job's name, which must stay a 63-character label.
+CRONJOB_NAME_MAX = 63 - 11
+# The longest name made from a project's is its CronJob <name>-affiliations.
+PROJECT_NAME_MAX = CRONJOB_NAME_MAX - len("-affiliations")
 # GH Archive's first hour: nothing earlier can be ingested.
 GH_ARCHIVE_START = datetime.datetime(2011, 2, 12, tzinfo=datetime.timezone.utc)
-DEFAULT_TIMEZONE = "Etc/UTC"
+# Another PostgreSQL than the built-in Patroni: the devstats role's variables, which preflight only
+# checks for going together (their values stay out of the model; the credentials are secrets).
+DATABASE_VARS = (
+    "devstats_database_host",
+    "devstats_database_secret",
+    "devstats_database_username",
+    "devstats_database_password",
+)
+# The foundation-wide settings of the per-project objects, and their defaults.
+FOUNDATION_DEFAULTS: Mapping[str, Any] = {
+    "devstats_time_zone": "Etc/UTC",
+    "devstats_sync_interval": "1h",
+    "devstats_affiliations_interval": "1d",
+    "devstats_resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+    "devstats_project_disk_size": "10Gi",
+    "devstats_storage_class": "",
+}
 TARGETS = ("none", "baremetal", "eks", "kubeconfig")
 # Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (its logs).
 RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
@@ -40,6 +59,8 @@ FOUNDATION_VARS = (
     "devstats_namespace",
     "devstats_projects",
     "devstats_prune",
+    *FOUNDATION_DEFAULTS,
+    *DATABASE_VARS,
 )
 PROJECT_FIELDS = (
     "name",
@@ -54,6 +75,7 @@ PROJECT_FIELDS = (
     "schedule",
     "timezone",
     "disk_size",
+    "resources",
     "files_skip_pattern",
     "archived",
     "disabled",
@@ -349,6 +371,60 @@ def quantity_problem(value: Any) -> Optional[str]:
     return None
 
 
+def resources_problem(value: Any) -> Optional[str]:
+    """Container resources: a mapping of `requests` and/or `limits`, each naming quantities by resource."""
+    if not isinstance(value, Mapping):
+        return _not_a(value, "a mapping of 'requests' and/or 'limits'")
+    unknown = sorted(str(key) for key in value if key not in ("requests", "limits"))
+    if unknown:
+        return f"unknown key {show(unknown[0])}; expected 'requests' and/or 'limits'"
+    expected = "a mapping of resources such as {cpu: 500m, memory: 1Gi}"
+    for section, amounts in value.items():
+        if not isinstance(amounts, Mapping):
+            return f"{section}: {_not_a(amounts, expected)}"
+        if not amounts:
+            return f"{section} is empty; expected {expected}"
+        for resource, amount in amounts.items():
+            problem = quantity_problem(amount)
+            if problem:
+                return f"{section}.{resource}: {problem}"
+    return None
+
+
+_INTERVAL = re.compile(r"^([0-9]+)([mhd])$")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def _interval_length(value: Any) -> int:
+    match = _INTERVAL.match(value) if isinstance(value, str) else None
+    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)] if match else 0
+
+
+def interval_problem(value: Any) -> Optional[str]:
+    """An interval cron repeats evenly: minutes dividing an hour, hours dividing a day, 1d or 7d."""
+    minutes = _interval_length(value)
+    if (0 < minutes < 60 and 60 % minutes == 0) or (
+        minutes >= 60 and ((minutes % 60 == 0 and 1440 % minutes == 0) or minutes in (1440, 10080))
+    ):
+        return None
+    return (
+        f"{show(value)} is not an interval a cron schedule repeats evenly; expected minutes that divide "
+        "an hour (15m, 30m), hours that divide a day (1h, 2h, 6h, 12h), 1d or 7d"
+    )
+
+
+def interval_minutes(value: str) -> int:
+    """The minutes of an interval that passed interval_problem."""
+    if interval_problem(value):
+        raise ValueError(value)
+    return _interval_length(value)
+
+
+def storage_class_problem(value: Any) -> Optional[str]:
+    """A StorageClass name, or '' for the cluster's default class."""
+    return None if value == "" else dns_name_problem(value)
+
+
 def parse_start_date(value: Any) -> datetime.datetime:
     """The first hour a start_date names (UTC); ValueError when it is not a date in the model's format."""
     if isinstance(value, datetime.datetime):
@@ -456,7 +532,7 @@ class Model:
 
 
 # Fields without a default: absent from the normalized project when the inventory leaves them out.
-_OPTIONAL_PROJECT_FIELDS = ("db", "regexp", "main_repo", "schedule", "disk_size", "files_skip_pattern")
+_OPTIONAL_PROJECT_FIELDS = ("db", "regexp", "main_repo", "schedule", "files_skip_pattern")
 # Checks of the project fields, in the order of PROJECT_FIELDS; start_date needs the clock and is apart.
 _PROJECT_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "name": _name_problem,
@@ -470,6 +546,7 @@ _PROJECT_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "schedule": cron_problem,
     "timezone": timezone_problem,
     "disk_size": quantity_problem,
+    "resources": resources_problem,
     "files_skip_pattern": regexp_problem,
     "archived": bool_problem,
     "disabled": bool_problem,
@@ -510,9 +587,16 @@ def _check_project_fields(report: Report, where: str, raw: Mapping[str, Any], no
 
 
 def _check_project(
-    report: Report, where: str, domain: Optional[str], raw: Any, now: datetime.datetime
+    report: Report,
+    where: str,
+    raw: Any,
+    *,
+    domain: Optional[str],
+    settings: Mapping[str, Any],
+    now: datetime.datetime,
 ) -> Optional[dict]:
-    """Checks one project; returns it with its defaults filled in, or None when it is not a mapping."""
+    """Checks one project; returns it with its defaults filled in (the foundation's settings where the
+    project has none), or None when it is not a mapping."""
     if not isinstance(raw, Mapping):
         report.add(where, "*", _not_a(raw, "a mapping of project fields"))
         return None
@@ -525,7 +609,9 @@ def _check_project(
         "orgs": _as_list(raw.get("orgs")),
         "repos": _as_list(raw.get("repos")),
         "exclude_repos": _as_list(raw.get("exclude_repos")),
-        "timezone": raw.get("timezone", DEFAULT_TIMEZONE),
+        "timezone": raw.get("timezone", settings["time_zone"]),
+        "disk_size": raw.get("disk_size", settings["project_disk_size"]),
+        "resources": raw.get("resources", settings["resources"]),
         "archived": raw.get("archived", False),
         "disabled": raw.get("disabled", False),
     }
@@ -564,7 +650,13 @@ def _check_unique(
 
 
 def _check_projects(
-    report: Report, name: str, domain: Optional[str], raw: Mapping[str, Any], now: datetime.datetime
+    report: Report,
+    name: str,
+    raw: Mapping[str, Any],
+    *,
+    domain: Optional[str],
+    settings: Mapping[str, Any],
+    now: datetime.datetime,
 ) -> list:
     where = f"foundation '{name}'"
     raw_projects = raw.get("devstats_projects")
@@ -579,12 +671,51 @@ def _check_projects(
         return []
     wheres = [_project_where(name, index, project) for index, project in enumerate(raw_projects, start=1)]
     projects = [
-        _check_project(report, project_where, domain, project, now)
+        _check_project(report, project_where, project, domain=domain, settings=settings, now=now)
         for project_where, project in zip(wheres, raw_projects, strict=True)
     ]
     _check_unique(report, wheres, "name", [p and p["name"] for p in projects], "name")
     _check_unique(report, wheres, "db", [p and p.get("db") for p in projects], "db")
     return [project for project in projects if project is not None]
+
+
+_FOUNDATION_SETTING_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
+    "devstats_time_zone": timezone_problem,
+    "devstats_sync_interval": interval_problem,
+    "devstats_affiliations_interval": interval_problem,
+    "devstats_resources": resources_problem,
+    "devstats_project_disk_size": quantity_problem,
+    "devstats_storage_class": storage_class_problem,
+}
+
+
+def _check_database_credentials(report: Report, where: str, raw: Mapping[str, Any]) -> None:
+    """Credentials in the inventory are for another PostgreSQL: with the built-in Patroni, whose role
+    generates the application user's Secret, a second writer of that Secret would undo it every run."""
+    given = [key for key in DATABASE_VARS[2:] if raw.get(key) not in (None, "")]
+    missing = [key for key in DATABASE_VARS[:2] if raw.get(key) in (None, "")]
+    if given and missing:
+        report.add(
+            where,
+            given[0],
+            f"is set but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not; credentials "
+            "are for another PostgreSQL (set its host and the name of the Secret to write); with the "
+            "built-in Patroni leave them out, its role generates the application user's Secret",
+        )
+
+
+def _check_foundation_settings(report: Report, where: str, raw: Mapping[str, Any]) -> dict:
+    """The foundation-wide settings of the per-project objects (keys without the devstats_ prefix);
+    a bad value is reported and its default stands in, so the projects are still checked."""
+    settings = {}
+    for variable, default in FOUNDATION_DEFAULTS.items():
+        value = raw.get(variable, default)
+        problem = _FOUNDATION_SETTING_CHECKS[variable](value)
+        if problem:
+            report.add(where, variable, problem)
+            value = default
+        settings[variable[len("devstats_") :]] = value
+    return settings
 
 
 def _check_foundation(
@@ -639,11 +770,14 @@ def _check_foundation(
                 "set platform_* variables only in group_vars/all",
             )
 
+    settings = _check_foundation_settings(report, where, raw)
+    _check_database_credentials(report, where, raw)
     foundation = {
         "name": name,
         "namespace": namespace,
         "prune": prune,
-        "projects": _check_projects(report, name, domain, raw, now),
+        **settings,
+        "projects": _check_projects(report, name, raw, domain=domain, settings=settings, now=now),
     }
     if domain is not None:
         foundation["domain"] = domain

@@ -1,8 +1,8 @@
 """The per-project objects of a foundation: git volume, provisioning Job, sync and affiliations CronJobs.
 
-Pure: builds manifests as dicts from the inventory's projects and the foundation's settings, after
-checking every value Kubernetes would reject, so a bad inventory fails here with the project and the
-field named instead of halfway through an apply.
+Pure: builds manifests as dicts from one foundation of preflight's model (plugins/module_utils/
+inventory_model.py), where every inventory value is already validated and every default filled in, and
+from the names and settings the devstats role passes. Nothing here checks an inventory value again.
 """
 
 from __future__ import annotations
@@ -10,34 +10,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .k8s_names import CRONJOB_NAME_MAX, check_dns1123_label, check_dns1123_subdomain
-from .k8s_validation import ValidationError, check_cron, check_quantity, check_timezone, interval_minutes
+from .inventory_model import interval_minutes
+from .k8s_ownership import recommended_labels
 from .project_schedules import generated_schedule
 
-# A project name leaves room for the longest suffix ("-affiliations") within a CronJob name.
-PROJECT_NAME_MAX = CRONJOB_NAME_MAX - len("-affiliations")
-FOUNDATION_NAME_MAX = 30
 CONFIG_DIR = "/etc/devstats"
 DATA_DIR = "/data"
 SCRATCH_DIR = "/tmp"
 
+# The module's own settings, which the inventory does not carry.
 DEFAULTS: dict[str, Any] = {
-    "namespace": None,
-    "image_pull_policy": "IfNotPresent",
-    "config_map": "devstats-projects",
-    "database_secret": "devstats-postgres-app",
-    "github_secret": "devstats-github",
-    "database_host": "devstats-postgres",
-    "database_port": 5432,
-    "sync_interval": "1h",
-    "affiliations_interval": "1d",
-    "time_zone": "Etc/UTC",
-    "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
-    "volume_size": "10Gi",
-    "storage_class": None,
     "scratch_size": "2Gi",
-    "node_selector": {},
-    "tolerations": [],
     "run_as_user": 10001,
     "starting_deadline_seconds": 600,
     "successful_jobs_history_limit": 3,
@@ -48,56 +31,43 @@ DEFAULTS: dict[str, Any] = {
     "provision_active_deadline_seconds": 604800,
     "ttl_seconds_after_finished": 86400,
 }
-
-_COUNTS = (
+# What the role passes besides the model: names of the objects the pods use, and pod placement.
+REQUIRED_OPTIONS = (
+    "image",
+    "image_pull_policy",
+    "config_map",
+    "database_secret",
+    "github_secret",
+    "database_host",
     "database_port",
-    "starting_deadline_seconds",
-    "successful_jobs_history_limit",
-    "failed_jobs_history_limit",
-    "backoff_limit",
-    "sync_active_deadline_seconds",
-    "affiliations_active_deadline_seconds",
-    "provision_active_deadline_seconds",
-    "ttl_seconds_after_finished",
+    "pod_labels",
+    "node_selector",
+    "tolerations",
 )
+# The keys of preflight's model this module reads.
+FOUNDATION_KEYS = (
+    "name",
+    "namespace",
+    "projects",
+    "time_zone",
+    "sync_interval",
+    "affiliations_interval",
+    "storage_class",
+)
+PROJECT_KEYS = ("name", "timezone", "disk_size", "resources", "archived", "disabled")
+_COUNTS = tuple(key for key, value in DEFAULTS.items() if isinstance(value, int))
 
 
-def _where(foundation: str, index: int, project: dict[str, Any], field: str) -> str:
-    name = project.get("name") if isinstance(project.get("name"), str) else "?"
-    return f"foundation {foundation!r}, project {name!r} (#{index + 1}), field {field!r}"
+class RenderError(ValueError):
+    """The input is not preflight's model, or a setting of the module itself is out of range."""
 
 
-def _check_resources(resources: Any, where: str) -> dict[str, Any]:
-    if not isinstance(resources, dict) or set(resources) - {"requests", "limits"}:
-        raise ValidationError(
-            f"{where}: expected a mapping with 'requests' and/or 'limits', got {resources!r}"
-        )
-    checked: dict[str, Any] = {}
-    for section, values in sorted(resources.items()):
-        if not isinstance(values, dict):
-            raise ValidationError(
-                f"{where}.{section}: expected a mapping such as {{cpu: 500m}}, got {values!r}"
-            )
-        checked[section] = {
-            key: check_quantity(value, f"{where}.{section}.{key}") for key, value in values.items()
-        }
-    return checked
-
-
-def _bool(project: dict[str, Any], field: str, where: str) -> bool:
-    value = project.get(field, False)
-    if not isinstance(value, bool):
-        raise ValidationError(f"{where}: expected true or false, got {value!r}")
-    return value
-
-
-def _labels(foundation: str, project: str, component: str) -> dict[str, str]:
+def _labels(foundation: str, pod_labels: dict[str, str], project: str, component: str) -> dict[str, str]:
     return {
-        "app.kubernetes.io/name": "devstats",
+        **recommended_labels(foundation),
+        **pod_labels,
         "app.kubernetes.io/instance": project,
         "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": foundation,
-        "app.kubernetes.io/managed-by": "devstats-platform",
     }
 
 
@@ -210,77 +180,51 @@ def _cronjob(
     }
 
 
-def check_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The foundation-wide options with defaults filled in, each checked."""
+def _checked_model(foundation: Any) -> dict[str, Any]:
+    missing = [key for key in FOUNDATION_KEYS if not isinstance(foundation, dict) or key not in foundation]
+    if not missing:
+        missing = [
+            f"projects[{index}].{key}"
+            for index, project in enumerate(foundation["projects"])
+            for key in PROJECT_KEYS
+            if not isinstance(project, dict) or key not in project
+        ]
+    if missing:
+        raise RenderError(
+            "foundation: expected one foundation of preflight's model (preflight_foundations[<name>], set "
+            f"by the preflight play every playbook of the collection imports); missing {', '.join(missing)}"
+        )
+    return foundation
+
+
+def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
+    missing = [key for key in REQUIRED_OPTIONS if options.get(key) is None]
+    if missing:
+        raise RenderError(f"missing required options: {', '.join(missing)}")
     opts = {**DEFAULTS, **{key: value for key, value in options.items() if value is not None}}
-    foundation = check_dns1123_label(opts.get("foundation"), "foundation", FOUNDATION_NAME_MAX)
-    opts["namespace"] = check_dns1123_label(opts["namespace"] or f"devstats-{foundation}", "namespace")
-    if not isinstance(opts.get("image"), str) or not opts["image"].strip():
-        raise ValidationError("image: the sync tool's image must be a non-empty string")
-    for field in ("config_map", "database_secret", "github_secret"):
-        check_dns1123_subdomain(opts[field], field)
-    opts["sync_minutes"] = interval_minutes(opts["sync_interval"], "sync_interval")
-    opts["affiliations_minutes"] = interval_minutes(opts["affiliations_interval"], "affiliations_interval")
-    check_timezone(opts["time_zone"], "time_zone")
-    opts["resources"] = _check_resources(opts["resources"], "resources")
-    check_quantity(opts["volume_size"], "volume_size")
-    check_quantity(opts["scratch_size"], "scratch_size")
-    if opts["storage_class"] is not None:
-        check_dns1123_subdomain(opts["storage_class"], "storage_class")
-    if not isinstance(opts["run_as_user"], int) or opts["run_as_user"] <= 0:
-        raise ValidationError(
+    if opts["run_as_user"] <= 0:
+        raise RenderError(
             f"run_as_user: pods run as non-root; expected a UID above 0, got {opts['run_as_user']!r}"
         )
-    for field in _COUNTS:
-        if isinstance(opts[field], bool) or not isinstance(opts[field], int) or opts[field] < 0:
-            raise ValidationError(f"{field}: expected a whole number of at least 0, got {opts[field]!r}")
-    if not isinstance(opts["node_selector"], dict):
-        raise ValidationError(f"node_selector: expected a mapping of labels, got {opts['node_selector']!r}")
-    if not isinstance(opts["tolerations"], list) or not all(isinstance(t, dict) for t in opts["tolerations"]):
-        raise ValidationError(f"tolerations: expected a list of mappings, got {opts['tolerations']!r}")
+    for key in _COUNTS:
+        if opts[key] < 0:
+            raise RenderError(f"{key}: expected a whole number of at least 0, got {opts[key]!r}")
     return opts
 
 
-def _project(opts: dict[str, Any], index: int, project: Any, seen: dict[str, int]) -> dict[str, Any] | None:
-    foundation = opts["foundation"]
-    if not isinstance(project, dict):
-        raise ValidationError(
-            f"foundation {foundation!r}, project #{index + 1}: expected a mapping, got {project!r}"
-        )
-    name = check_dns1123_label(
-        project.get("name"), _where(foundation, index, project, "name"), PROJECT_NAME_MAX
-    )
-    if name in seen:
-        raise ValidationError(
-            f"{_where(foundation, index, project, 'name')}: {name!r} is already project #{seen[name] + 1}"
-        )
-    seen[name] = index
-    if _bool(project, "disabled", _where(foundation, index, project, "disabled")):
-        return None
-    archived = _bool(project, "archived", _where(foundation, index, project, "archived"))
-    override = project.get("schedule")
-    if override is not None:
-        check_cron(override, _where(foundation, index, project, "schedule"))
-    tz = check_timezone(
-        project.get("timezone", opts["time_zone"]), _where(foundation, index, project, "timezone")
-    )
-    disk = check_quantity(
-        project.get("disk_size", opts["volume_size"]), _where(foundation, index, project, "disk_size")
-    )
-    resources = opts["resources"]
-    if project.get("resources") is not None:
-        resources = _check_resources(project["resources"], _where(foundation, index, project, "resources"))
+def _plan(foundation: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
+    name, archived, override = project["name"], project["archived"], project.get("schedule")
+    sync_minutes = interval_minutes(foundation["sync_interval"])
+    affiliations_minutes = interval_minutes(foundation["affiliations_interval"])
     return {
         "name": name,
         "archived": archived,
-        "sync_schedule": None
-        if archived
-        else override or generated_schedule(name, "sync", opts["sync_minutes"]),
+        "sync_schedule": None if archived else override or generated_schedule(name, "sync", sync_minutes),
         "sync_source": None if archived else ("override" if override else "generated"),
-        "affiliations_schedule": generated_schedule(name, "affiliations", opts["affiliations_minutes"]),
-        "timezone": tz,
-        "disk_size": disk,
-        "resources": resources,
+        "affiliations_schedule": generated_schedule(name, "affiliations", affiliations_minutes),
+        "timezone": project["timezone"],
+        "disk_size": project["disk_size"],
+        "resources": project["resources"],
     }
 
 
@@ -289,12 +233,14 @@ def _objects(opts: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]
     pvc: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": _metadata(f"{name}-git", namespace, _labels(foundation, name, "git-volume")),
+        "metadata": _metadata(
+            f"{name}-git", namespace, _labels(foundation, opts["pod_labels"], name, "git-volume")
+        ),
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": plan["disk_size"]}}},
     }
     if opts["storage_class"]:
         pvc["spec"]["storageClassName"] = opts["storage_class"]
-    labels = _labels(foundation, name, "provision")
+    labels = _labels(foundation, opts["pod_labels"], name, "provision")
     pod = _pod_spec(opts, name, "provision", plan["resources"], git=True)
     objects = [
         pvc,
@@ -309,7 +255,7 @@ def _objects(opts: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]
     if plan["sync_schedule"]:
         crons.insert(0, ("sync", plan["sync_schedule"], plan["timezone"], True))
     for command, schedule, tz, git in crons:
-        labels = _labels(foundation, name, command)
+        labels = _labels(foundation, opts["pod_labels"], name, command)
         pod = _pod_spec(opts, name, command, plan["resources"], git=git)
         job = _job_spec(opts, labels, pod, opts[f"{command}_active_deadline_seconds"])
         objects.append(
@@ -326,22 +272,26 @@ def _objects(opts: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]
     return objects
 
 
-def render_projects(options: dict[str, Any], projects: list[Any]) -> dict[str, Any]:
-    """All per-project manifests of one foundation and its schedule table.
+def render_projects(foundation: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """All per-project manifests of one foundation of preflight's model, and its schedule table.
 
     Returns {"resources": [manifest, ...], "schedules": [row, ...]} in project order; disabled projects
     are left out entirely, archived ones get no sync CronJob.
     """
-    opts = check_options(options)
-    if not isinstance(projects, list):
-        raise ValidationError(f"foundation {opts['foundation']!r}: projects must be a list, got {projects!r}")
-    seen: dict[str, int] = {}
+    model = _checked_model(foundation)
+    opts = {
+        **_checked_options(options),
+        "foundation": model["name"],
+        "namespace": model["namespace"],
+        "time_zone": model["time_zone"],
+        "storage_class": model["storage_class"],
+    }
     resources: list[dict[str, Any]] = []
     schedules: list[dict[str, Any]] = []
-    for index, project in enumerate(projects):
-        plan = _project(opts, index, project, seen)
-        if plan is None:
+    for project in model["projects"]:
+        if project["disabled"]:
             continue
+        plan = _plan(model, project)
         resources.extend(_objects(opts, plan))
         schedules.append(
             {

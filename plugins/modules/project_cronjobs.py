@@ -15,13 +15,14 @@ version_added: "0.1.0"
 description:
   - Builds, for each project of one foundation, a PersistentVolumeClaim for git clones, a provisioning
     Job, a sync CronJob and an affiliations CronJob, and returns them as manifests with a schedule table.
-  - Pure rendering. The module never talks to a cluster; hand its O(resources) to the k8s_objects role
+  - Pure rendering. The module never talks to a cluster; hand RV(resources) to the k8s_objects role
     (or M(kubernetes.core.k8s)) to render or apply them. It always reports C(changed=false).
-  - Each project's generated schedule is a hash of its own name spread over the interval, so adding or
-    removing a project never moves another one. A project's C(schedule) overrides it.
+  - Its input is one foundation of preflight's model (the fact C(preflight_foundations)), in which
+    every inventory value is already validated and every default filled in; the module does not check
+    them again, and fails when O(foundation) is not such a model.
+  - Each project's generated schedule is a hash of its own name spread over the foundation's interval,
+    so adding or removing a project never moves another one. A project's C(schedule) overrides it.
   - Archived projects get no sync CronJob; disabled projects get nothing.
-  - Every value Kubernetes would reject (names and their length limits, cron expressions, time zones,
-    resource quantities) fails the task with the foundation, the project and the field named.
   - Pods run as non-root with a read-only root filesystem (an emptyDir serves as scratch), no
     privilege escalation, all capabilities dropped, seccomp RuntimeDefault and no service-account token.
   - Secrets are referenced by name only; the module never sees a secret value.
@@ -30,21 +31,12 @@ author:
 options:
   foundation:
     description:
-      - The foundation's name, a DNS-1123 label of at most 30 characters.
-      - Label C(app.kubernetes.io/part-of) of every object.
-    type: str
-    required: true
-  namespace:
-    description: Namespace of the objects. Defaults to C(devstats-<foundation>).
-    type: str
-  projects:
-    description:
-      - The foundation's projects as the inventory lists them (C(devstats_projects)).
-      - Read here are C(name) (DNS-1123 label, at most 39 characters), C(schedule), C(timezone),
-        C(disk_size), C(resources), C(archived) and C(disabled); other fields are left to the
-        projects config and ignored.
-    type: list
-    elements: dict
+      - One foundation of preflight's model, C(preflight_foundations[inventory_hostname]).
+      - Read here are C(name) (label C(app.kubernetes.io/part-of)), C(namespace), C(time_zone),
+        C(sync_interval), C(affiliations_interval), C(storage_class) and C(projects), of which each
+        project's C(name), C(schedule), C(timezone), C(disk_size), C(resources), C(archived) and
+        C(disabled).
+    type: dict
     required: true
   image:
     description: The sync tool's image.
@@ -54,75 +46,51 @@ options:
     description: Pull policy of every container.
     type: str
     choices: [Always, IfNotPresent, Never]
-    default: IfNotPresent
+    required: true
   config_map:
     description: Name of the ConfigMap holding C(projects.yaml), mounted at C(/etc/devstats).
     type: str
-    default: devstats-projects
+    required: true
   database_secret:
     description:
       - Name of the Secret with the database credentials, keys C(username) and C(password)
         (a C(kubernetes.io/basic-auth) Secret such as the patroni role's application-user Secret).
       - They reach the containers as C(PGUSER) and C(PGPASSWORD).
     type: str
-    default: devstats-postgres-app
+    required: true
   github_secret:
     description:
       - Name of the Secret with the GitHub tokens, key C(tokens) (comma-separated), as C(GITHUB_TOKENS).
       - Optional at run time; without it the sync tool skips the GitHub API step.
     type: str
-    default: devstats-github
+    required: true
   database_host:
     description: PostgreSQL host the sync tool connects to (C(PGHOST)).
     type: str
-    default: devstats-postgres
+    required: true
   database_port:
     description: PostgreSQL port (C(PGPORT)).
     type: int
-    default: 5432
-  sync_interval:
+    required: true
+  pod_labels:
     description:
-      - How often each project syncs; generated sync schedules are spread over it.
-      - Minutes dividing an hour (C(15m), C(30m)), hours dividing a day (C(1h), C(2h), C(6h)), C(1d) or C(7d).
-    type: str
-    default: 1h
-  affiliations_interval:
-    description: How often each project's affiliations are refreshed; same forms as O(sync_interval).
-    type: str
-    default: 1d
-  time_zone:
-    description: IANA time zone of the generated schedules and of overrides without their own C(timezone).
-    type: str
-    default: Etc/UTC
-  resources:
-    description: Default container resources (C(requests), C(limits)); a project's C(resources) replaces them.
+      - Labels of every pod (and object) besides C(app.kubernetes.io/instance) (the project) and
+        C(app.kubernetes.io/component) (the job); NetworkPolicies select the pods by them.
     type: dict
-    default:
-      requests:
-        cpu: 250m
-        memory: 512Mi
-      limits:
-        memory: 2Gi
-  volume_size:
-    description: Size of each project's git-clone volume unless the project sets C(disk_size).
-    type: str
-    default: 10Gi
-  storage_class:
-    description: StorageClass of the git-clone volumes; omitted means the cluster's default class.
-    type: str
-  scratch_size:
-    description: Size limit of the emptyDir mounted at C(/tmp).
-    type: str
-    default: 2Gi
+    required: true
   node_selector:
     description: Node selector of every pod.
     type: dict
-    default: {}
+    required: true
   tolerations:
     description: Tolerations of every pod.
     type: list
     elements: dict
-    default: []
+    required: true
+  scratch_size:
+    description: Size limit of the emptyDir mounted at C(/tmp).
+    type: str
+    default: 2Gi
   run_as_user:
     description: UID (and GID, fsGroup) the pods run as; must not be 0.
     type: int
@@ -180,18 +148,19 @@ seealso:
 EXAMPLES = r"""
 - name: Render the per-project objects of the foundation
   devstats.platform.project_cronjobs:
-    foundation: cncf
-    projects:
-      - name: kubernetes
-        orgs: [kubernetes]
-        start_date: "2014-06-01"
-      - name: prometheus
-        orgs: [prometheus]
-        start_date: "2015-01-01"
-        schedule: "20 */2 * * *"
+    foundation: "{{ preflight_foundations[inventory_hostname] }}"
     image: ghcr.io/devstats/devstats-sync:0.1.0
-    sync_interval: 2h
-    storage_class: gp3
+    image_pull_policy: IfNotPresent
+    config_map: devstats-projects
+    database_secret: devstats-postgres-app
+    github_secret: devstats-github
+    database_host: devstats-postgres
+    database_port: 5432
+    pod_labels:
+      app.kubernetes.io/name: devstats
+      app.kubernetes.io/part-of: "{{ inventory_hostname }}"
+    node_selector: {}
+    tolerations: []
   register: devstats_rendered
 
 - name: Show when each project syncs
@@ -246,60 +215,40 @@ schedules:
 
 # Ansible modules carry their documentation before the imports (ansible-test and ansible-doc read it there).
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.devstats.platform.plugins.module_utils.k8s_validation import (  # noqa: E402
-    ValidationError,
-)
 from ansible_collections.devstats.platform.plugins.module_utils.project_manifests import (  # noqa: E402
+    DEFAULTS,
+    RenderError,
     render_projects,
 )
 
-_ARGUMENT_SPEC = {
-    "foundation": {"type": "str", "required": True},
-    "namespace": {"type": "str"},
-    "projects": {"type": "list", "elements": "dict", "required": True},
-    "image": {"type": "str", "required": True},
-    "image_pull_policy": {
-        "type": "str",
-        "choices": ["Always", "IfNotPresent", "Never"],
-        "default": "IfNotPresent",
-    },
-    "config_map": {"type": "str", "default": "devstats-projects"},
+_REQUIRED = {"required": True}
+ARGUMENT_SPEC = {
+    "foundation": {"type": "dict", **_REQUIRED},
+    "image": {"type": "str", **_REQUIRED},
+    "image_pull_policy": {"type": "str", "choices": ["Always", "IfNotPresent", "Never"], **_REQUIRED},
+    "config_map": {"type": "str", **_REQUIRED},
     # Names of Secrets, not secret values.
-    "database_secret": {"type": "str", "default": "devstats-postgres-app", "no_log": False},
-    "github_secret": {"type": "str", "default": "devstats-github", "no_log": False},
-    "database_host": {"type": "str", "default": "devstats-postgres"},
-    "database_port": {"type": "int", "default": 5432},
-    "sync_interval": {"type": "str", "default": "1h"},
-    "affiliations_interval": {"type": "str", "default": "1d"},
-    "time_zone": {"type": "str", "default": "Etc/UTC"},
-    "resources": {
-        "type": "dict",
-        "default": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
+    "database_secret": {"type": "str", "no_log": False, **_REQUIRED},
+    "github_secret": {"type": "str", "no_log": False, **_REQUIRED},
+    "database_host": {"type": "str", **_REQUIRED},
+    "database_port": {"type": "int", **_REQUIRED},
+    "pod_labels": {"type": "dict", **_REQUIRED},
+    "node_selector": {"type": "dict", **_REQUIRED},
+    "tolerations": {"type": "list", "elements": "dict", **_REQUIRED},
+    **{
+        key: {"type": "int" if isinstance(value, int) else "str", "default": value}
+        for key, value in DEFAULTS.items()
     },
-    "volume_size": {"type": "str", "default": "10Gi"},
-    "storage_class": {"type": "str"},
-    "scratch_size": {"type": "str", "default": "2Gi"},
-    "node_selector": {"type": "dict", "default": {}},
-    "tolerations": {"type": "list", "elements": "dict", "default": []},
-    "run_as_user": {"type": "int", "default": 10001},
-    "starting_deadline_seconds": {"type": "int", "default": 600},
-    "successful_jobs_history_limit": {"type": "int", "default": 3},
-    "failed_jobs_history_limit": {"type": "int", "default": 3},
-    "backoff_limit": {"type": "int", "default": 2},
-    "sync_active_deadline_seconds": {"type": "int", "default": 10800},
-    "affiliations_active_deadline_seconds": {"type": "int", "default": 7200},
-    "provision_active_deadline_seconds": {"type": "int", "default": 604800},
-    "ttl_seconds_after_finished": {"type": "int", "default": 86400},
 }
 
 
 def main():
-    module = AnsibleModule(argument_spec=_ARGUMENT_SPEC, supports_check_mode=True)
-    params = dict(module.params)
-    projects = params.pop("projects")
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    options = dict(module.params)
+    foundation = options.pop("foundation")
     try:
-        rendered = render_projects(params, projects)
-    except ValidationError as error:
+        rendered = render_projects(foundation, options)
+    except RenderError as error:
         module.fail_json(msg=str(error))
     module.exit_json(changed=False, **rendered)
 

@@ -79,10 +79,12 @@ errors:
 foundations:
   description:
     - The foundations by name, with their defaults filled in. Each has C(name), C(namespace), C(prune),
-      C(domain) and C(projects).
+      C(domain), C(time_zone), C(sync_interval), C(affiliations_interval), C(resources),
+      C(project_disk_size), C(storage_class) and C(projects).
     - Each project has C(name), C(title), C(db), C(orgs), C(repos), C(exclude_repos), C(start_date),
-      C(timezone), C(archived), C(disabled) and C(host) (C(<name>.<domain>)); C(regexp), C(main_repo),
-      C(schedule), C(disk_size) and C(files_skip_pattern) only when the inventory sets them.
+      C(timezone), C(disk_size), C(resources) (the foundation's unless the project sets its own),
+      C(archived), C(disabled) and C(host) (C(<name>.<domain>)); C(regexp), C(main_repo), C(schedule)
+      and C(files_skip_pattern) only when the inventory sets them.
   returned: always
   type: dict
   sample:
@@ -91,6 +93,17 @@ foundations:
       domain: devstats.cncf.io
       namespace: devstats-cncf
       prune: false
+      time_zone: Etc/UTC
+      sync_interval: 1h
+      affiliations_interval: 1d
+      resources:
+        requests:
+          cpu: 250m
+          memory: 512Mi
+        limits:
+          memory: 2Gi
+      project_disk_size: 10Gi
+      storage_class: ""
       projects:
         - name: kubernetes
           title: Kubernetes
@@ -100,6 +113,13 @@ foundations:
           exclude_repos: []
           start_date: "2014-06-01"
           timezone: Etc/UTC
+          disk_size: 10Gi
+          resources:
+            requests:
+              cpu: 250m
+              memory: 512Mi
+            limits:
+              memory: 2Gi
           archived: false
           disabled: false
           host: kubernetes.devstats.cncf.io
@@ -107,7 +127,8 @@ platform:
   description:
     - The platform settings without their C(platform_) prefix, for example C(target), C(kubeconfig),
       C(eks_region), C(eks_cluster_name), C(eks_node_groups), C(render_dir), C(letsencrypt_email);
-      only those the inventory sets.
+      only those the inventory sets, except C(render_dir), which defaults to C(build/manifests) beside
+      the playbooks' directory.
   returned: always
   type: dict
   sample:

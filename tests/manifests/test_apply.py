@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.manifests.playbook_runs import PlaybookRun, render, run_playbook
+from tests.support.ansible_playbook import PlaybookRun, render, run_playbook
 from tests.support.kube_apiserver import ControlPlane, running_control_plane
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "apply.yml"
 NAMESPACE = "devstats-example"
 SECRETS = {
     "devstats_github_tokens": ["ghp_APPLYTESTTOKEN"],
+    "devstats_database_host": "pg.example.org",
+    "devstats_database_secret": "pg-credentials",
     "devstats_database_username": "devstats",
     "devstats_database_password": "pw-APPLYTESTPASSWORD",
 }
@@ -80,6 +82,31 @@ def test_check_mode_creates_nothing(
 ) -> None:
     run = _apply(kube, tmp_path, manifests, "--check", "--diff")
     assert run.changed() > 0
+    status, _ = kube.request("GET", f"/api/v1/namespaces/{NAMESPACE}")
+    assert status == 404
+
+
+def test_the_patroni_stage_in_check_mode_on_a_fresh_cluster_creates_nothing(kube: ControlPlane) -> None:
+    run = run_playbook(
+        "playbooks/patroni.yml",
+        "-i",
+        "inventories/local",
+        "-e",
+        "platform_target=kubeconfig",
+        "-e",
+        f"platform_kubeconfig={kube.kubeconfig}",
+        "-e",
+        "platform_letsencrypt_email=ops@example.org",
+        "--check",
+    )
+    assert run.returncode == 0, run.output[-6000:]
+    assert run.changed() > 0
+    reported = run.task_results(
+        "devstats.platform.k8s_objects : Report the objects in those namespaces as to be created"
+    )
+    assert any(
+        "patroni.secret.devstats-example.devstats-postgres-app.yaml" in str(r) for r in reported.values()
+    )
     status, _ = kube.request("GET", f"/api/v1/namespaces/{NAMESPACE}")
     assert status == 404
 

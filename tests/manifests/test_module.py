@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.manifests.playbook_runs import run_playbook
+from tests.support.ansible_playbook import run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "module.yml"
 
@@ -14,34 +14,32 @@ PLAYBOOK = Path(__file__).parent / "playbooks" / "module.yml"
 def _run(tmp_path: Path, variables: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]:
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps(variables))
-    run = run_playbook(PLAYBOOK, "-e", f"@{extra}", *args)
-    (result,) = run.task_results("Render")
+    run = run_playbook(PLAYBOOK, "-i", "inventories/local", "-e", f"@{extra}", *args)
+    (result,) = run.task_results("Render").values()
     return run, result
 
 
-def test_check_mode_renders_and_reports_no_change(tmp_path: Path) -> None:
-    projects = [{"name": "kubernetes", "orgs": ["kubernetes"]}, {"name": "old", "archived": True}]
-    run, result = _run(tmp_path, {"module_projects": projects}, "--check")
+def test_check_mode_renders_the_model_and_reports_no_change(tmp_path: Path) -> None:
+    run, result = _run(tmp_path, {}, "--check")
     assert run.returncode == 0, run.output
     assert result["changed"] is False
-    assert [m["metadata"]["name"] for m in result["resources"]] == [
+    assert [m["metadata"]["name"] for m in result["resources"]][:4] == [
         "kubernetes-git",
         "kubernetes-provision",
         "kubernetes-sync",
         "kubernetes-affiliations",
-        "old-git",
-        "old-provision",
-        "old-affiliations",
     ]
-    assert [row["project"] for row in result["schedules"]] == ["kubernetes", "old"]
+    assert [row["project"] for row in result["schedules"]] == ["kubernetes", "prometheus", "calico"]
     assert run.changed() == 0
 
 
-def test_bad_input_fails_with_the_reason(tmp_path: Path) -> None:
-    run, result = _run(tmp_path, {"module_projects": [{"name": "ok"}, {"name": "ok", "schedule": "1 2 3"}]})
+def test_input_other_than_the_model_fails_with_the_reason(tmp_path: Path) -> None:
+    raw = {"name": "example", "projects": [{"name": "p", "orgs": ["p"], "start_date": "2020-01-01"}]}
+    run, result = _run(tmp_path, {"module_foundation": raw})
     assert run.returncode != 0
     assert result["failed"] is True
-    assert result["msg"] == "foundation 'cncf', project 'ok' (#2), field 'name': 'ok' is already project #1"
-    run, result = _run(tmp_path, {"module_projects": [{"name": "p"}], "module_sync_interval": "45m"})
+    assert result["msg"].startswith("foundation: expected one foundation of preflight's model")
+    assert "missing namespace, time_zone" in result["msg"]
+    run, result = _run(tmp_path, {"module_run_as_user": 0})
     assert result["failed"] is True
-    assert "sync_interval: '45m' is not an interval a cron schedule repeats evenly" in result["msg"]
+    assert result["msg"].startswith("run_as_user: pods run as non-root")

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.manifests.playbook_runs import INVENTORIES, REPO_ROOT, VERSIONS, render
+from tests.support.ansible_playbook import INVENTORIES, REPO_ROOT, VERSIONS, render
 
 SUPPORTED = (
     VERSIONS["versions_kubernetes_oldest_supported"],
@@ -118,6 +118,8 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
         yaml.safe_dump(
             {
                 "devstats_github_tokens": ["ghp_NEVERPRINTED1"],
+                "devstats_database_host": "pg.example.org",
+                "devstats_database_secret": "pg-credentials",
                 "devstats_database_username": "u",
                 "devstats_database_password": "pw-NEVERPRINTED2",
             }
@@ -127,6 +129,18 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
     assert "NEVERPRINTED" not in run.output
     written = (tmp_path / "example" / "devstats.secret.devstats-example.devstats-github.yaml").read_text()
     assert base64.b64decode(yaml.safe_load(written)["data"]["tokens"]) == b"ghp_NEVERPRINTED1"
+    written = (tmp_path / "example" / "devstats.secret.devstats-example.pg-credentials.yaml").read_text()
+    assert base64.b64decode(yaml.safe_load(written)["data"]["password"]) == b"pw-NEVERPRINTED2"
+    sync = yaml.safe_load(
+        (tmp_path / "example" / "devstats.cronjob.devstats-example.kubernetes-sync.yaml").read_text()
+    )
+    (container,) = sync["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") or e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]}
+    assert (env["PGHOST"], env["PGUSER"], env["PGPASSWORD"]) == (
+        "pg.example.org",
+        "pg-credentials",
+        "pg-credentials",
+    )
 
 
 def test_check_mode_writes_nothing_and_reports_the_change(tmp_path: Path) -> None:

@@ -405,6 +405,130 @@ def test_small_checks(check, good: Any, bad: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "minutes"),
+    [("15m", 15), ("1h", 60), ("2h", 120), ("12h", 720), ("24h", 1440), ("1d", 1440), ("7d", 10080)],
+)
+def test_intervals(value: str, minutes: int) -> None:
+    assert model.interval_problem(value) is None
+    assert model.interval_minutes(value) == minutes
+
+
+@pytest.mark.parametrize("value", ["7m", "90m", "5h", "2d", "0m", "1w", "", 60, None])
+def test_bad_intervals(value: Any) -> None:
+    assert "is not an interval a cron schedule repeats evenly" in model.interval_problem(value)
+    with pytest.raises(ValueError):
+        model.interval_minutes(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "2Gi"}}, None),
+        ({"limits": {"nvidia.com/gpu": 1}}, None),
+        ({"request": {"cpu": "1"}}, "unknown key 'request'; expected 'requests' and/or 'limits'"),
+        ({"requests": {"cpu": "lots"}}, "requests.cpu: 'lots' is not a Kubernetes quantity"),
+        ({"requests": {}}, "requests is empty; expected a mapping of resources"),
+        ({"limits": "2Gi"}, "limits: '2Gi' is a string, not a mapping of resources"),
+        ("2Gi", "'2Gi' is a string, not a mapping of 'requests' and/or 'limits'"),
+    ],
+)
+def test_resources(value: Any, expected: str | None) -> None:
+    problem = model.resources_problem(value)
+    assert problem == expected if expected is None else expected in problem
+
+
+def test_storage_class_empty_means_the_default_class() -> None:
+    assert model.storage_class_problem("") is None
+    assert model.storage_class_problem("gp3") is None
+    assert "is not a DNS name" in model.storage_class_problem("Fast_SSD")
+
+
+def test_the_foundation_settings_are_the_defaults_of_its_projects() -> None:
+    foundations = valid_foundations()
+    resources = {"requests": {"cpu": "1"}}
+    foundations["cncf"].update(
+        devstats_time_zone="Europe/Berlin",
+        devstats_sync_interval="30m",
+        devstats_project_disk_size="50Gi",
+        devstats_resources=resources,
+        devstats_storage_class="fast",
+    )
+    own = {"limits": {"memory": "8Gi"}}
+    foundations["cncf"]["devstats_projects"][1].update(timezone="Asia/Tokyo", disk_size="5Gi", resources=own)
+    result = validate(foundations)
+    assert result.errors == []
+    cncf = result.foundations["cncf"]
+    assert (cncf["time_zone"], cncf["sync_interval"], cncf["affiliations_interval"]) == (
+        "Europe/Berlin",
+        "30m",
+        "1d",
+    )
+    assert (cncf["storage_class"], cncf["project_disk_size"], cncf["resources"]) == (
+        "fast",
+        "50Gi",
+        resources,
+    )
+    kubernetes, prometheus = cncf["projects"]
+    assert (kubernetes["timezone"], kubernetes["disk_size"], kubernetes["resources"]) == (
+        "Europe/Berlin",
+        "50Gi",
+        resources,
+    )
+    assert (prometheus["timezone"], prometheus["disk_size"], prometheus["resources"]) == (
+        "Asia/Tokyo",
+        "5Gi",
+        own,
+    )
+    graphql = result.foundations["graphql"]
+    assert graphql["time_zone"] == "Etc/UTC" and graphql["storage_class"] == ""
+    assert graphql["projects"][0]["resources"] == model.FOUNDATION_DEFAULTS["devstats_resources"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, None),
+        ({"devstats_database_host": "pg.example.org"}, None),
+        (
+            {
+                "devstats_database_host": "pg.example.org",
+                "devstats_database_secret": "pg-credentials",
+                "devstats_database_username": "devstats",
+                "devstats_database_password": "s3cret",
+            },
+            None,
+        ),
+        (
+            {"devstats_database_username": "devstats", "devstats_database_password": "s3cret"},
+            "field 'devstats_database_username': is set but devstats_database_host and "
+            "devstats_database_secret are not; credentials are for another PostgreSQL",
+        ),
+        (
+            {"devstats_database_host": "pg.example.org", "devstats_database_password": "s3cret"},
+            "field 'devstats_database_password': is set but devstats_database_secret is not",
+        ),
+    ],
+)
+def test_database_credentials_are_for_another_postgresql(variables: dict, expected: str | None) -> None:
+    foundations = valid_foundations()
+    foundations["cncf"].update(variables)
+    errors = validate(foundations).errors
+    assert errors == [] if expected is None else len(errors) == 1 and expected in errors[0]
+    assert not any("s3cret" in error for error in errors)
+    assert "s3cret" not in str(validate(foundations).foundations)
+
+
+def test_a_bad_foundation_setting_is_reported_once_and_its_projects_still_checked() -> None:
+    foundations = valid_foundations()
+    foundations["cncf"].update(devstats_time_zone="Mars/Base", devstats_sync_interval="45m")
+    foundations["cncf"]["devstats_projects"][1]["schedule"] = "* * *"
+    errors = validate(foundations).errors
+    assert errors[0].startswith("foundation 'cncf', field 'devstats_time_zone': 'Mars/Base' is not an IANA")
+    assert errors[1].startswith("foundation 'cncf', field 'devstats_sync_interval': '45m' is not an interval")
+    assert len(errors) == 3 and "field 'schedule'" in errors[2]
+
+
+@pytest.mark.parametrize(
     ("value", "shown"),
     [
         ("x", "'x'"),
@@ -569,7 +693,7 @@ BROKEN = [
         [
             f"{K8S} 'schedul': unknown field (did you mean 'schedule'?); "
             "allowed fields: archived, db, disabled, disk_size, exclude_repos, files_skip_pattern, "
-            "main_repo, name, orgs, regexp, repos, schedule, start_date, timezone, title"
+            "main_repo, name, orgs, regexp, repos, resources, schedule, start_date, timezone, title"
         ],
     ),
     (

@@ -12,17 +12,17 @@ from ansible.errors import AnsibleFilterError
 
 from plugins.filter.devstats_config import devstats_projects_config
 from plugins.filter.k8s_objects import (
+    k8s_foundation_files,
     k8s_kinds,
     k8s_label_selectors,
     k8s_manifest_yaml,
+    k8s_owned,
+    k8s_owner_selectors,
     k8s_render_files,
     k8s_render_pending,
     k8s_stale,
-    k8s_with_labels,
 )
 from plugins.module_utils.inventory_model import validate_inventory
-
-LABELS = {"app.kubernetes.io/managed-by": "devstats-platform", "app.kubernetes.io/part-of": "cncf"}
 
 
 def _cm(name: str, namespace: str | None = "ns", **labels: str) -> dict[str, Any]:
@@ -37,14 +37,34 @@ def _cm(name: str, namespace: str | None = "ns", **labels: str) -> dict[str, Any
     }
 
 
-def test_labels_are_added_where_missing_and_inputs_left_alone() -> None:
-    original = _cm("x", **{"app.kubernetes.io/part-of": "other"})
-    (labelled,) = k8s_with_labels([original], LABELS)
+def test_recommended_labels_are_added_where_missing_and_the_owner_is_forced() -> None:
+    original = _cm("x", **{"app.kubernetes.io/part-of": "other", "app.kubernetes.io/name": "grafana"})
+    (labelled,) = k8s_owned([original], "cncf", "devstats")
     assert labelled["metadata"]["labels"] == {
         "app.kubernetes.io/managed-by": "devstats-platform",
         "app.kubernetes.io/part-of": "other",
+        "app.kubernetes.io/name": "grafana",
+        "devstats.platform/owner": "cncf.devstats",
     }
-    assert original["metadata"]["labels"] == {"app.kubernetes.io/part-of": "other"}
+    assert original["metadata"]["labels"] == {
+        "app.kubernetes.io/part-of": "other",
+        "app.kubernetes.io/name": "grafana",
+    }
+
+
+def test_an_object_cannot_claim_another_owner() -> None:
+    (same,) = k8s_owned([_cm("x", **{"devstats.platform/owner": "cncf.devstats"})], "cncf", "devstats")
+    assert same["metadata"]["labels"]["devstats.platform/owner"] == "cncf.devstats"
+    with pytest.raises(
+        AnsibleFilterError, match=r"manifest #2 \(ConfigMap y\) sets the label devstats.platform/owner"
+    ):
+        k8s_owned([_cm("x"), _cm("y", **{"devstats.platform/owner": "cncf.patroni"})], "cncf", "devstats")
+
+
+def test_pruning_selects_by_the_owner_label_alone() -> None:
+    assert k8s_owner_selectors("cncf", "devstats") == ["devstats.platform/owner=cncf.devstats"]
+    with pytest.raises(AnsibleFilterError, match="is not a valid label value"):
+        k8s_owner_selectors("a" * 60, "devstats")
 
 
 def test_file_names_are_stable_and_unique() -> None:
@@ -138,3 +158,19 @@ def test_projects_config_takes_the_preflight_model() -> None:
     assert "main_repo" not in second
     with pytest.raises(AnsibleFilterError, match="did the preflight play run"):
         devstats_projects_config([{"title": "x"}])
+
+
+def test_only_files_of_the_foundations_objects_are_listed(tmp_path: Path) -> None:
+    owned = k8s_owned([_cm("cfg"), _cm("other-cfg")], "cncf", "devstats")
+    (tmp_path / "devstats.configmap.ns.cfg.yaml").write_text(k8s_manifest_yaml(owned[0]))
+    (tmp_path / "patroni.configmap.ns.other-cfg.yaml").write_text(k8s_manifest_yaml(owned[1]))
+    (tmp_path / "graphql.yaml").write_text(k8s_manifest_yaml(k8s_owned([_cm("x")], "graphql", "devstats")[0]))
+    (tmp_path / "notes.yaml").write_text("remember to vault the tokens\n")
+    (tmp_path / "broken.yaml").write_text("kind: [\n")
+    (tmp_path / "unlabelled.yaml").write_text(k8s_manifest_yaml(_cm("y")))
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "README.md").write_text("not yaml\n")
+    assert k8s_foundation_files(str(tmp_path), "cncf") == {
+        "owned": ["devstats.configmap.ns.cfg.yaml", "patroni.configmap.ns.other-cfg.yaml"],
+        "stray": ["broken.yaml", "graphql.yaml", "notes.yaml", "unlabelled.yaml"],
+    }

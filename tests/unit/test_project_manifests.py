@@ -1,4 +1,5 @@
-"""The per-project manifests: objects per project, names and limits, validation errors, hardened pods."""
+"""The per-project manifests, rendered from preflight's model of inventory variables: objects per
+project, names within their limits, schedules and time zones, resources, hardened pods."""
 
 from __future__ import annotations
 
@@ -6,23 +7,39 @@ from typing import Any
 
 import pytest
 
-from plugins.module_utils.k8s_names import CRONJOB_NAME_MAX, DNS1123_LABEL_MAX
-from plugins.module_utils.k8s_validation import ValidationError
-from plugins.module_utils.project_manifests import PROJECT_NAME_MAX, render_projects
+from plugins.module_utils.inventory_model import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
+from plugins.module_utils.project_manifests import RenderError, render_projects
+from tests.support.inventory_models import foundation_model
 
-OPTIONS: dict[str, Any] = {"foundation": "cncf", "image": "ghcr.io/devstats/devstats-sync:0.1.0"}
+# What the devstats role passes besides the model.
+OPTIONS: dict[str, Any] = {
+    "image": "ghcr.io/devstats/devstats-sync:0.1.0",
+    "image_pull_policy": "IfNotPresent",
+    "config_map": "devstats-projects",
+    "database_secret": "devstats-postgres-app",
+    "github_secret": "devstats-github",
+    "database_host": "devstats-postgres",
+    "database_port": 5432,
+    "pod_labels": {"app.kubernetes.io/name": "devstats", "app.kubernetes.io/part-of": "cncf"},
+    "node_selector": {},
+    "tolerations": [],
+}
 
 
-def _render(projects: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-    return render_projects({**OPTIONS, **options}, projects)
+def _render(projects: list[dict[str, Any]], foundation_vars: dict[str, Any] | None = None, **options: Any):
+    return render_projects(foundation_model(projects, **(foundation_vars or {})), {**OPTIONS, **options})
+
+
+def _pod_templates(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    if manifest["kind"] == "Job":
+        return [manifest["spec"]["template"]]
+    if manifest["kind"] == "CronJob":
+        return [manifest["spec"]["jobTemplate"]["spec"]["template"]]
+    return []
 
 
 def _pod_specs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    if manifest["kind"] == "Job":
-        return [manifest["spec"]["template"]["spec"]]
-    if manifest["kind"] == "CronJob":
-        return [manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]]
-    return []
+    return [template["spec"] for template in _pod_templates(manifest)]
 
 
 def _kinds(result: dict[str, Any], project: str) -> list[tuple[str, str]]:
@@ -61,6 +78,29 @@ def test_override_wins_with_its_time_zone() -> None:
     cron = next(m for m in result["resources"] if m["metadata"]["name"] == "argo-sync")
     assert cron["spec"]["schedule"] == "40 */2 * * *"
     assert cron["spec"]["timeZone"] == "Europe/Warsaw"
+
+
+def test_the_foundations_time_zone_and_intervals_shape_every_schedule() -> None:
+    result = _render(
+        [{"name": "argo"}, {"name": "flux", "timezone": "Asia/Tokyo"}],
+        {
+            "devstats_time_zone": "America/New_York",
+            "devstats_sync_interval": "2h",
+            "devstats_affiliations_interval": "7d",
+        },
+    )
+    zones = {
+        m["metadata"]["name"]: m["spec"]["timeZone"] for m in result["resources"] if m["kind"] == "CronJob"
+    }
+    assert zones == {
+        "argo-sync": "America/New_York",
+        "argo-affiliations": "America/New_York",
+        "flux-sync": "Asia/Tokyo",
+        "flux-affiliations": "America/New_York",
+    }
+    for row in result["schedules"]:
+        assert row["sync"].split()[1].endswith("-23/2")
+        assert len(row["affiliations"].split()[4]) == 1
 
 
 def test_cronjob_and_job_settings() -> None:
@@ -123,10 +163,14 @@ def test_secrets_are_referenced_by_name_only() -> None:
 
 def test_disk_size_storage_class_and_resources_per_project() -> None:
     custom = {"requests": {"cpu": "1", "memory": "4Gi"}}
+    foundation_resources = {"requests": {"cpu": "100m"}, "limits": {"memory": "1Gi"}}
     result = _render(
         [{"name": "big", "disk_size": "100Gi", "resources": custom}, {"name": "small"}],
-        storage_class="gp3",
-        volume_size="5Gi",
+        {
+            "devstats_storage_class": "gp3",
+            "devstats_project_disk_size": "5Gi",
+            "devstats_resources": foundation_resources,
+        },
     )
     volumes = {
         m["metadata"]["name"]: m["spec"] for m in result["resources"] if m["kind"] == "PersistentVolumeClaim"
@@ -134,60 +178,65 @@ def test_disk_size_storage_class_and_resources_per_project() -> None:
     assert volumes["big-git"]["resources"]["requests"]["storage"] == "100Gi"
     assert volumes["small-git"]["resources"]["requests"]["storage"] == "5Gi"
     assert volumes["small-git"]["storageClassName"] == "gp3"
-    big_sync = next(m for m in result["resources"] if m["metadata"]["name"] == "big-sync")
-    container = big_sync["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["resources"] == custom
+    containers = {
+        m["metadata"]["name"]: m["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+        for m in result["resources"]
+        if m["kind"] == "CronJob"
+    }
+    assert containers["big-sync"]["resources"] == custom
+    assert containers["small-sync"]["resources"] == foundation_resources
+
+
+def test_without_a_storage_class_the_cluster_default_is_used() -> None:
+    (pvc,) = [m for m in _render([{"name": "p"}])["resources"] if m["kind"] == "PersistentVolumeClaim"]
+    assert "storageClassName" not in pvc["spec"]
+
+
+def test_every_object_and_pod_carries_the_pod_labels_the_role_gives() -> None:
+    result = _render([{"name": "p"}], pod_labels={"app.kubernetes.io/name": "sync", "tier": "batch"})
+    for manifest in result["resources"]:
+        labels = manifest["metadata"]["labels"]
+        assert labels == {
+            "app.kubernetes.io/managed-by": "devstats-platform",
+            "app.kubernetes.io/part-of": "cncf",
+            "app.kubernetes.io/name": "sync",
+            "tier": "batch",
+            "app.kubernetes.io/instance": "p",
+            "app.kubernetes.io/component": labels["app.kubernetes.io/component"],
+        }
+        for pod_template in _pod_templates(manifest):
+            assert pod_template["metadata"]["labels"] == labels
 
 
 def test_longest_project_name_fits_every_limit() -> None:
     name = "a" * PROJECT_NAME_MAX
     result = _render([{"name": name}])
     for manifest in result["resources"]:
-        limit = CRONJOB_NAME_MAX if manifest["kind"] == "CronJob" else DNS1123_LABEL_MAX
+        limit = CRONJOB_NAME_MAX if manifest["kind"] == "CronJob" else 63
         assert len(manifest["metadata"]["name"]) <= limit
     assert len(f"{name}-affiliations") == CRONJOB_NAME_MAX
 
 
+def test_input_that_is_not_preflights_model_is_refused_naming_what_is_missing() -> None:
+    raw_inventory_foundation = {"name": "cncf", "projects": [{"name": "p", "orgs": ["p"]}]}
+    with pytest.raises(
+        RenderError, match=r"expected one foundation of preflight's model .*missing namespace"
+    ):
+        render_projects(raw_inventory_foundation, OPTIONS)
+    model = foundation_model([{"name": "p"}])
+    del model["projects"][0]["timezone"]
+    with pytest.raises(RenderError, match=r"missing projects\[0\]\.timezone"):
+        render_projects(model, OPTIONS)
+
+
 @pytest.mark.parametrize(
-    ("projects", "options", "message"),
+    ("options", "message"),
     [
-        ([{"name": "Kube"}], {}, "project 'Kube' (#1), field 'name': 'Kube' is not a DNS-1123 label"),
-        ([{"name": "a" * 40}], {}, "is 40 characters long; at most 39 are allowed"),
-        ([{"name": "p"}, {"name": "p"}], {}, "project 'p' (#2), field 'name': 'p' is already project #1"),
-        (
-            [{"name": "p", "schedule": "61 * * * *"}],
-            {},
-            "field 'schedule': '61 * * * *' is not a valid cron expression: minute '61' is out of range 0-59",
-        ),
-        ([{"name": "p", "schedule": "* * *"}], {}, "has 3 fields; expected a 5-field cron expression"),
-        ([{"name": "p", "schedule": "0 5-1 * * *"}], {}, "hour range '5-1' ends before it starts"),
-        ([{"name": "p", "schedule": "*/0 * * * *"}], {}, "step '0' in '*/0' is not a positive integer"),
-        (
-            [{"name": "p", "timezone": "Mars/Olympus"}],
-            {},
-            "field 'timezone': 'Mars/Olympus' is not an IANA time zone",
-        ),
-        ([{"name": "p", "disk_size": "10GB"}], {}, "field 'disk_size': '10GB' is not a Kubernetes quantity"),
-        ([{"name": "p", "archived": "yes"}], {}, "field 'archived': expected true or false"),
-        ([{"name": "p", "resources": {"requests": {"cpu": "lots"}}}], {}, "resources'.requests.cpu: 'lots'"),
-        (["p"], {}, "project #1: expected a mapping"),
-        ([{"name": "p"}], {"foundation": "CNCF"}, "foundation: 'CNCF' is not a DNS-1123 label"),
-        ([{"name": "p"}], {"foundation": "f" * 31}, "at most 30 are allowed"),
-        ([{"name": "p"}], {"sync_interval": "7m"}, "sync_interval: '7m' is not an interval"),
-        ([{"name": "p"}], {"sync_interval": "5h"}, "sync_interval: '5h' is not an interval"),
-        ([{"name": "p"}], {"time_zone": "UTC+2"}, "time_zone: 'UTC+2' is not an IANA time zone"),
-        ([{"name": "p"}], {"volume_size": "big"}, "volume_size: 'big' is not a Kubernetes quantity"),
-        (
-            [{"name": "p"}],
-            {"database_secret": "Bad_Secret"},
-            "database_secret: 'Bad_Secret' is not a DNS-1123",
-        ),
-        ([{"name": "p"}], {"run_as_user": 0}, "run_as_user: pods run as non-root"),
-        ([{"name": "p"}], {"image": " "}, "image: the sync tool's image must be a non-empty string"),
-        ([{"name": "p"}], {"backoff_limit": -1}, "backoff_limit: expected a whole number of at least 0"),
+        ({"run_as_user": 0}, "run_as_user: pods run as non-root"),
+        ({"backoff_limit": -1}, "backoff_limit: expected a whole number of at least 0"),
+        ({"database_host": None}, "missing required options: database_host"),
     ],
 )
-def test_bad_input_names_what_and_where(projects: list[Any], options: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValidationError) as error:
-        _render(projects, **options)
-    assert message in str(error.value)
+def test_the_modules_own_settings_are_checked(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(RenderError, match=message):
+        render_projects(foundation_model([{"name": "p"}]), {**OPTIONS, **options})

@@ -8,17 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugins.module_utils.k8s_validation import check_cron, interval_minutes
+from plugins.module_utils.inventory_model import cron_problem, interval_minutes
 from plugins.module_utils.project_manifests import render_projects
 from plugins.module_utils.project_schedules import cron_for_offset, generated_schedule, offset_minutes
+from tests.support.inventory_models import foundation_model
+from tests.unit.test_project_manifests import OPTIONS
 
 PROJECT_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,37}[a-z0-9]", fullmatch=True)
 
 
 def _schedules(names: list[str], interval: str = "1h") -> dict[str, str]:
     rendered = render_projects(
-        {"foundation": "cncf", "image": "sync:1", "sync_interval": interval},
-        [{"name": name} for name in names],
+        foundation_model([{"name": name} for name in names], devstats_sync_interval=interval), OPTIONS
     )
     return {row["project"]: row["sync"] for row in rendered["schedules"]}
 
@@ -59,9 +60,9 @@ def test_three_hundred_hourly_projects_spread_over_the_hour() -> None:
     "interval", ["5m", "15m", "30m", "1h", "2h", "3h", "4h", "6h", "8h", "12h", "24h", "1d", "7d"]
 )
 def test_every_offset_gives_a_valid_cron_expression(interval: str) -> None:
-    minutes = interval_minutes(interval, "interval")
+    minutes = interval_minutes(interval)
     for offset in range(0, minutes, max(1, minutes // 97)):
-        check_cron(cron_for_offset(offset, minutes), f"offset {offset}")
+        assert cron_problem(cron_for_offset(offset, minutes)) is None, offset
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,30 @@
+"""Preflight's model of a foundation, made from inventory variables the way the preflight play makes it.
+
+Tests of what consumes the model (the project_cronjobs module, the projects.yaml filter) start from
+raw inventory variables and go through the real validation, so the seam with preflight is tested too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from plugins.module_utils.inventory_model import validate_inventory
+
+# Far enough ahead that every start date of the tests is in the past.
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def foundation_model(projects: list[dict[str, Any]], name: str = "cncf", **variables: Any) -> dict[str, Any]:
+    """The model of one foundation with these projects (each gets an org and a start date unless it
+    sets its own) and these foundation variables (devstats_*); fails on any preflight error."""
+    raw_projects = [{"orgs": ["example"], "start_date": "2020-01-01", **project} for project in projects]
+    raw = {
+        "ansible_connection": "local",
+        "devstats_domain": f"devstats.{name}.io",
+        "devstats_projects": raw_projects,
+        **variables,
+    }
+    model = validate_inventory({name: raw}, {"platform_target": "none"}, now=NOW)
+    assert model.errors == [], model.errors
+    return model.foundations[name]
