@@ -61,6 +61,8 @@ FOUNDATION_VARS = (
     "devstats_prune",
     *FOUNDATION_DEFAULTS,
     *DATABASE_VARS,
+    "devstats_certificate_issuer",
+    "devstats_dashboards_dir",
 )
 PROJECT_FIELDS = (
     "name",
@@ -88,6 +90,8 @@ PLATFORM_VARS = (
     "platform_eks_node_groups",
     "platform_render_dir",
     "platform_letsencrypt_email",
+    "platform_ingress_controller",
+    "platform_ingress_baremetal_mode",
 )
 NODE_GROUP_FIELDS = ("name", "instance_type", "min_size", "max_size", "desired_size")
 # The groups a bare-metal cluster is built from: kubeadm initialises the first control-plane host.
@@ -781,6 +785,7 @@ def _check_foundation(
     }
     if domain is not None:
         foundation["domain"] = domain
+    foundation.update(_check_face(report, where, raw))
     return foundation
 
 
@@ -972,6 +977,7 @@ def _check_platform(report: Report, raw: Mapping[str, Any], groups: Mapping[str,
             platform[variable[len("platform_") :]] = raw[variable]
     if "platform_eks_node_groups" in raw:
         platform["eks_node_groups"] = _check_node_groups(report, raw["platform_eks_node_groups"])
+    platform.update(_check_ingress(report, raw))
     return platform
 
 
@@ -1001,3 +1007,46 @@ def validate_inventory(
     _check_across_foundations(report, checked)
     checked_platform = _check_platform(report, platform, groups)
     return Model(errors=report.errors, foundations=checked, platform=checked_platform)
+
+
+# --- the service's face: ingress, certificates, dashboards -----------------------------------------
+
+INGRESS_CONTROLLERS = ("ingress-nginx", "traefik")
+INGRESS_BAREMETAL_MODES = ("host-ports", "node-port")
+CERTIFICATE_ISSUERS = ("production", "staging", "self-signed")
+
+
+def _choice_problem(value: Any, choices: Sequence[str]) -> Optional[str]:
+    if isinstance(value, str) and value in choices:
+        return None
+    return f"{show(value)} is not one of {', '.join(choices)}"
+
+
+def _check_ingress(report: Report, raw: Mapping[str, Any]) -> dict:
+    """The ingress controller (ingress-nginx by default) and how bare-metal nodes expose it."""
+    checked = {}
+    for variable, choices in (
+        ("platform_ingress_controller", INGRESS_CONTROLLERS),
+        ("platform_ingress_baremetal_mode", INGRESS_BAREMETAL_MODES),
+    ):
+        value = raw.get(variable, choices[0])
+        problem = _choice_problem(value, choices)
+        if problem:
+            report.add("platform", variable, problem)
+        checked[variable[len("platform_") :]] = value
+    return checked
+
+
+def _check_face(report: Report, where: str, raw: Mapping[str, Any]) -> dict:
+    """Which ClusterIssuer signs the foundation's certificates, and where its own dashboards are."""
+    issuer = raw.get("devstats_certificate_issuer", CERTIFICATE_ISSUERS[0])
+    problem = _choice_problem(issuer, CERTIFICATE_ISSUERS)
+    if problem:
+        report.add(where, "devstats_certificate_issuer", problem)
+    checked = {"certificate_issuer": issuer}
+    if "devstats_dashboards_dir" in raw:
+        problem = string_problem(raw["devstats_dashboards_dir"])
+        if problem:
+            report.add(where, "devstats_dashboards_dir", problem)
+        checked["dashboards_dir"] = raw["devstats_dashboards_dir"]
+    return checked

@@ -368,6 +368,23 @@ CASES = [
         ),
     ),
     Case(
+        "unknown ingress controller",
+        "baremetal_example",
+        lambda inv: inv.platform(platform_ingress_controller="nginx"),
+        (
+            "platform, field 'platform_ingress_controller': 'nginx' is not one of ingress-nginx, traefik",
+        ),
+    ),
+    Case(
+        "unknown certificate issuer",
+        "multi_foundation_example",
+        lambda inv: inv.foundation("graphql", devstats_certificate_issuer="letsencrypt-prod"),
+        (
+            "foundation 'graphql', field 'devstats_certificate_issuer': 'letsencrypt-prod' is not one of "
+            "production, staging, self-signed",
+        ),
+    ),
+    Case(
         "project not a mapping",
         "eks_example",
         append_project("cdf", "screwdriver"),

@@ -102,7 +102,13 @@ def test_defaults_are_filled_in() -> None:
     graphql_js = result.foundations["graphql"]["projects"][0]
     assert graphql_js["db"] == "graphql_js"
     assert graphql_js["start_date"] == "2015-06-01 13"
-    assert result.platform == {"target": "none"}
+    assert result.platform == {
+        "target": "none",
+        "ingress_controller": "ingress-nginx",
+        "ingress_baremetal_mode": "host-ports",
+    }
+    assert cncf["certificate_issuer"] == "production"
+    assert "dashboards_dir" not in cncf
 
 
 def test_explicit_values_win_over_defaults() -> None:
@@ -1061,3 +1067,61 @@ def test_the_documentation_lists_exactly_the_fields_preflight_knows() -> None:
     assert documented_names("Projects") == list(model.PROJECT_FIELDS)
     assert documented_names("Foundations") == ["inventory_hostname", *model.FOUNDATION_VARS]
     assert documented_names("The platform (group `all`)") == list(model.PLATFORM_VARS)
+
+
+# --- ingress, certificates, dashboards ---------------------------------------------------------------
+
+
+def test_ingress_controller_and_issuer_choices_are_kept() -> None:
+    foundations = valid_foundations()
+    foundations["cncf"].update(devstats_certificate_issuer="staging", devstats_dashboards_dir="/srv/dashboards")
+    platform = {
+        "platform_target": "none",
+        "platform_ingress_controller": "traefik",
+        "platform_ingress_baremetal_mode": "node-port",
+    }
+    result = validate(foundations, platform)
+    assert result.errors == []
+    assert result.platform["ingress_controller"] == "traefik"
+    assert result.platform["ingress_baremetal_mode"] == "node-port"
+    assert result.foundations["cncf"]["certificate_issuer"] == "staging"
+    assert result.foundations["cncf"]["dashboards_dir"] == "/srv/dashboards"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "platform_ingress_controller",
+            "nginx",
+            "platform, field 'platform_ingress_controller': 'nginx' is not one of ingress-nginx, traefik",
+        ),
+        (
+            "platform_ingress_baremetal_mode",
+            "hostport",
+            "platform, field 'platform_ingress_baremetal_mode': 'hostport' is not one of host-ports, node-port",
+        ),
+    ],
+)
+def test_unknown_ingress_choices_are_errors(variable: str, value: str, message: str) -> None:
+    assert validate(platform={"platform_target": "none", variable: value}).errors == [message]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "devstats_certificate_issuer",
+            "letsencrypt",
+            "'letsencrypt' is not one of production, staging, self-signed",
+        ),
+        ("devstats_dashboards_dir", "", "is empty; expected a non-empty string"),
+        ("devstats_dashboards_dir", ["a"], "is a list, not a string"),
+    ],
+)
+def test_bad_foundation_face_fields_are_errors(variable: str, value: Any, message: str) -> None:
+    foundations = valid_foundations()
+    foundations["graphql"][variable] = value
+    (error,) = validate(foundations).errors
+    assert error.startswith(f"foundation 'graphql', field '{variable}': ")
+    assert message in error
