@@ -241,7 +241,6 @@ def _query_variable(name: str, query: str, default: str, label: str, hide: int =
         "type": "query",
         "datasource": dict(DATASOURCE),
         "query": query,
-        "definition": query,
         "current": {"text": default, "value": default},
         "options": [],
         "refresh": 1,

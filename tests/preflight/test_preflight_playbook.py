@@ -371,9 +371,7 @@ CASES = [
         "unknown ingress controller",
         "baremetal_example",
         lambda inv: inv.platform(platform_ingress_controller="nginx"),
-        (
-            "platform, field 'platform_ingress_controller': 'nginx' is not one of ingress-nginx, traefik",
-        ),
+        ("platform, field 'platform_ingress_controller': 'nginx' is not one of ingress-nginx, traefik",),
     ),
     Case(
         "unknown certificate issuer",

@@ -1074,7 +1074,9 @@ def test_the_documentation_lists_exactly_the_fields_preflight_knows() -> None:
 
 def test_ingress_controller_and_issuer_choices_are_kept() -> None:
     foundations = valid_foundations()
-    foundations["cncf"].update(devstats_certificate_issuer="staging", devstats_dashboards_dir="/srv/dashboards")
+    foundations["cncf"].update(
+        devstats_certificate_issuer="staging", devstats_dashboards_dir="/srv/dashboards"
+    )
     platform = {
         "platform_target": "none",
         "platform_ingress_controller": "traefik",
@@ -1099,7 +1101,8 @@ def test_ingress_controller_and_issuer_choices_are_kept() -> None:
         (
             "platform_ingress_baremetal_mode",
             "hostport",
-            "platform, field 'platform_ingress_baremetal_mode': 'hostport' is not one of host-ports, node-port",
+            "platform, field 'platform_ingress_baremetal_mode': 'hostport' is not one of "
+            "host-ports, node-port",
         ),
     ],
 )
