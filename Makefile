@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync manifests ha local
+TIERS := lint unit preflight sync dashboards manifests ha local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -40,6 +40,9 @@ preflight: setup
 
 sync: setup
 	@scripts/pytest-tier sync sync_tool/tests/integration
+
+dashboards: setup
+	@scripts/pytest-tier dashboards tests/dashboards
 
 manifests: setup
 	@scripts/pytest-tier manifests tests/manifests
