@@ -32,6 +32,7 @@ from devstats_sync.run_options import add_projects_file, projects_from
 NAME = "demo"
 HELP = "run provision + sync for one project on a throwaway local PostgreSQL with generated hours"
 SUMMARY_FILE = "summary.json"
+ANSWERS_FILE = "queries.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep the generated hours and the summary here; the same inputs then load nothing",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        default=None,
+        help="a JSON list of {id, sql}: read-only queries run on the project's database after the sync; "
+        "their columns and rows go to queries.json in the state directory (e.g. a dashboard preview's)",
+    )
 
 
 def focus_repos(project: Project) -> tuple[str, ...]:
@@ -68,7 +76,10 @@ def focus_repos(project: Project) -> tuple[str, ...]:
 
 
 def _fingerprint(args: argparse.Namespace, project: Project) -> str:
-    text = repr((__version__, dataclasses.astuple(project), args.start, args.hours, args.events, args.seed))
+    queries = args.queries.read_text() if args.queries else ""
+    text = repr(
+        (__version__, dataclasses.astuple(project), args.start, args.hours, args.events, args.seed, queries)
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -96,7 +107,32 @@ def _figures(dsn: str) -> dict[str, Any]:
     }
 
 
-def _run(project: Project, archive_dir: Path, args: argparse.Namespace, end: Any) -> dict[str, Any]:
+def _answers(dsn: str, queries: list[dict[str, str]]) -> dict[str, Any]:
+    """Each query's columns and rows (as JSON values), or its error, in a read-only session."""
+    answers: dict[str, Any] = {}
+    conn = psycopg2.connect(dsn)
+    conn.set_session(readonly=True, autocommit=True)
+    try:
+        for query in queries:
+            with conn.cursor() as cur:
+                try:
+                    cur.execute(query["sql"])
+                except psycopg2.Error as error:
+                    answers[query["id"]] = {"error": str(error).strip()}
+                    continue
+                rows = [
+                    [v if isinstance(v, (int, float, str)) or v is None else str(v) for v in row]
+                    for row in cur
+                ]
+                answers[query["id"]] = {"columns": [c.name for c in cur.description], "rows": rows}
+    finally:
+        conn.close()
+    return answers
+
+
+def _run(
+    project: Project, archive_dir: Path, args: argparse.Namespace, end: Any, answers_file: Path
+) -> dict[str, Any]:
     with EmbeddedPostgres() as server, tempfile.TemporaryDirectory(prefix="devstats-demo-") as scratch:
         base = server.dsn()
         config = PipelineConfig(
@@ -112,6 +148,9 @@ def _run(project: Project, archive_dir: Path, args: argparse.Namespace, end: Any
         config.end, config.now = end, end
         synced = sync(config, project)
         figures = _figures(project_dsn(base, project.db))
+        if args.queries:
+            answers = _answers(project_dsn(base, project.db), json.loads(args.queries.read_text()))
+            answers_file.write_text(json.dumps(answers, indent=1) + "\n")
     figures.update(
         hours_loaded=provisioned.hours_loaded + synced.hours_loaded,
         seconds=round(provisioned.seconds + synced.seconds, 1),
@@ -143,11 +182,12 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed, events_per_hour=args.events, focus_repos=focus_repos(project), focus_share=0.3
         )
         write_hours(archive_dir, start, end, config)
+        state_dir.mkdir(parents=True, exist_ok=True)
         summary = {
             "project": project.name,
             "fingerprint": fingerprint,
             "up_to_date": False,
-            **_run(project, archive_dir, args, end),
+            **_run(project, archive_dir, args, end, state_dir / ANSWERS_FILE),
         }
         state_dir.mkdir(parents=True, exist_ok=True)
         summary_path.write_text(json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
