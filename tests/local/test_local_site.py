@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image, ImageStat
 
 from tests.support.ansible_playbook import PlaybookRun, run_playbook
 
@@ -54,3 +55,71 @@ def test_second_run_changes_nothing(runs: tuple[Path, PlaybookRun, PlaybookRun])
     _, _, second = runs
     assert second.changed() == 0, second.changed_items()
     assert "already up to date" in summary_lines(second)[0]
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    # Gives plotly's scripts time to draw before the DOM is dumped or the screenshot taken.
+    "--virtual-time-budget=15000",
+)
+
+
+def chromium(page: Path, profile: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Headless Chromium (Debian's package) with a fresh profile, offline flags only."""
+    return subprocess.run(
+        ["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *arguments, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def preview_page(run: dict[str, Any]) -> Path:
+    line = next(line for line in summary_lines(run) if line.startswith("Dashboards: open "))
+    return Path(line.split()[2])
+
+
+def test_the_summary_names_the_dashboard_preview(runs: tuple[Path, dict[str, Any], dict[str, Any]]) -> None:
+    render_dir, first, second = runs
+    page = preview_page(first)
+    assert (
+        page
+        == preview_page(second)
+        == (render_dir.parent / "preview" / "example" / "kubernetes.html").resolve()
+    )
+    assert page.stat().st_size > 1_000_000, "plotly.js is inlined: the page needs no network"
+    assert "<script src=" not in page.read_text()
+
+
+def test_the_preview_opens_in_headless_chromium_and_draws_every_panel(
+    runs: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path
+) -> None:
+
+    render_dir, first, _ = runs
+    page = preview_page(first)
+    dashboards = [
+        json.loads(text)
+        for path in sorted(
+            (render_dir / "example").glob("grafana.configmap.*.kubernetes-grafana-dashboards*.yaml")
+        )
+        for text in yaml.safe_load(path.read_text())["data"].values()
+    ]
+    panels = sum(len(d["panels"]) for d in dashboards)
+    dom = chromium(page, tmp_path / "profile-dom", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    body = dom.stdout[dom.stdout.index("<body") : dom.stdout.index(">", dom.stdout.index("<body"))]
+    assert f'data-panels="{panels}"' in body and f'data-drawn="{panels}"' in body, body
+    assert "data-errors" not in body, body
+    shot = tmp_path / "preview.png"
+    done = chromium(page, tmp_path / "profile-shot", "--window-size=1200,2000", f"--screenshot={shot}")
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    image = Image.open(shot).convert("L")
+    # Not blank: ink on most of the page's rows and a real spread of grey levels.
+    assert ImageStat.Stat(image).stddev[0] > 20
+    assert len(image.getcolors(maxcolors=65536) or range(65537)) > 50
