@@ -89,13 +89,10 @@ def test_two_renders_are_byte_identical_and_a_rerender_changes_nothing(
 ) -> None:
     first = rendered["multi_foundation_example"]
     render("multi_foundation_example", tmp_path)
-    for foundation_dir in first.iterdir():
-        names = sorted(p.name for p in foundation_dir.iterdir() if p.is_file())
-        assert names == sorted(p.name for p in (tmp_path / foundation_dir.name).iterdir())
-        _, mismatch, errors = filecmp.cmpfiles(
-            foundation_dir, tmp_path / foundation_dir.name, names, shallow=False
-        )
-        assert (mismatch, errors) == ([], [])
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    _, mismatch, errors = filecmp.cmpfiles(first, tmp_path, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
     again = render("multi_foundation_example", tmp_path)
     assert again.changed() == 0
 
