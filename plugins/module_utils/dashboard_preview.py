@@ -157,4 +157,4 @@ def preview_html(
 
 def dashboards_from_files(files: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """The dashboards of [file name, JSON] pairs."""
-    return [json.loads(content) for _, content in files]
+    return [json.loads(pair[1]) for pair in files]
