@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.manifests.playbook_runs import PlaybookRun, run_playbook
+from tests.support.ansible_playbook import PlaybookRun, run_playbook
 from tests.support.kube_apiserver import ControlPlane, running_control_plane
 
 NAMESPACE = "devstats-example"

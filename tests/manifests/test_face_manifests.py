@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.manifests.playbook_runs import REPO_ROOT, VERSIONS, render
+from tests.support.ansible_playbook import REPO_ROOT, VERSIONS, render
 
 INVENTORY = "multi_foundation_example"
 # Grafana's provisioning formats (grafana.com/docs/grafana/latest/administration/provisioning/): the
