@@ -6,6 +6,8 @@ hours, the second must report changed=0 everywhere and still print the summary.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -80,12 +82,12 @@ def chromium(page: Path, profile: Path, *arguments: str) -> subprocess.Completed
     )
 
 
-def preview_page(run: dict[str, Any]) -> Path:
+def preview_page(run: PlaybookRun) -> Path:
     line = next(line for line in summary_lines(run) if line.startswith("Dashboards: open "))
     return Path(line.split()[2])
 
 
-def test_the_summary_names_the_dashboard_preview(runs: tuple[Path, dict[str, Any], dict[str, Any]]) -> None:
+def test_the_summary_names_the_dashboard_preview(runs: tuple[Path, PlaybookRun, PlaybookRun]) -> None:
     render_dir, first, second = runs
     page = preview_page(first)
     assert (
@@ -98,7 +100,7 @@ def test_the_summary_names_the_dashboard_preview(runs: tuple[Path, dict[str, Any
 
 
 def test_the_preview_opens_in_headless_chromium_and_draws_every_panel(
-    runs: tuple[Path, dict[str, Any], dict[str, Any]], tmp_path: Path
+    runs: tuple[Path, PlaybookRun, PlaybookRun], tmp_path: Path
 ) -> None:
 
     render_dir, first, _ = runs
