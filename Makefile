@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync manifests ha local
+TIERS := lint unit preflight sync manifests ha backup local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -46,6 +46,9 @@ manifests: setup
 
 ha: setup
 	@scripts/pytest-tier ha tests/ha
+
+backup: setup
+	@scripts/pytest-tier backup tests/backup
 
 local: setup
 	@scripts/pytest-tier local tests/local
