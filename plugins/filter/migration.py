@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.devstats.platform.plugins.module_utils import database_fingerprint, migration_plan
 
 
-def migrate_database_mapping(projects: list[dict[str, Any]], overrides: dict[str, str], shared: list[str]) -> list[dict[str, str]]:
+def migrate_database_mapping(
+    projects: list[dict[str, Any]], overrides: dict[str, str], shared: list[str]
+) -> list[dict[str, str]]:
     try:
         return migration_plan.database_mapping(projects, overrides or {}, shared or [])
     except migration_plan.MigrationPlanError as error:

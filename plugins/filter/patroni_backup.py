@@ -6,7 +6,6 @@ import shlex
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-
 from ansible_collections.devstats.platform.plugins.module_utils import backup_manifests, pgbackrest
 
 
@@ -30,6 +29,14 @@ def patroni_backup_manifests(
 
 def patroni_backup_member_hosts(settings: dict[str, Any]) -> list[str]:
     return backup_manifests.member_hosts(settings)
+
+
+def patroni_backup_verify_job(settings: dict[str, Any]) -> dict[str, Any]:
+    return backup_manifests.verify_job(settings)
+
+
+def pgbackrest_verify_findings(output: str) -> list[str]:
+    return pgbackrest.verify_findings(output)
 
 
 def pgbackrest_restore_bootstrap(settings: dict[str, Any], target: str) -> dict[str, Any]:
@@ -61,4 +68,6 @@ class FilterModule:
             "patroni_backup_manifests": patroni_backup_manifests,
             "pgbackrest_restore_bootstrap": pgbackrest_restore_bootstrap,
             "patroni_backup_member_hosts": patroni_backup_member_hosts,
+            "patroni_backup_verify_job": patroni_backup_verify_job,
+            "pgbackrest_verify_findings": pgbackrest_verify_findings,
         }

@@ -263,7 +263,9 @@ def _job_spec(template: dict[str, Any]) -> dict[str, Any]:
     return {"backoffLimit": 1, "activeDeadlineSeconds": JOB_DEADLINE_SECONDS, "template": template}
 
 
-def _cron_job(settings: Mapping[str, Any], name: str, schedule: str, template: dict[str, Any]) -> dict[str, Any]:
+def _cron_job(
+    settings: Mapping[str, Any], name: str, schedule: str, template: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -286,22 +288,26 @@ def dump_script(settings: Mapping[str, Any]) -> str:
     a truncated file that looks finished; umask 077 keeps the files private to the members' user.
     """
     keep = int(settings["dump_retention"])
-    return "\n".join(
-        [
-            "set -eu",
-            "umask 077",
-            'directory="${DUMP_DIR:-' + DUMP_MOUNT + '}"',
-            'stamp=$(date -u +%Y%m%dT%H%M%SZ)',
-            "for db in $DUMP_DATABASES; do",
-            '  mkdir -p "$directory/$db"',
-            '  pg_dump --format=custom --dbname="$db" --file="$directory/$db/$db-$stamp.dump.partial"',
-            '  mv "$directory/$db/$db-$stamp.dump.partial" "$directory/$db/$db-$stamp.dump"',
-            f'  ls -1 "$directory/$db" | grep -E "^$db-[0-9TZ]+\\.dump$" | sort -r | tail -n +{keep + 1} \\',
-            '    | while read -r old; do rm -f "$directory/$db/$old"; done',
-            '  echo "dumped $db to $directory/$db/$db-$stamp.dump"',
-            "done",
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                "set -eu",
+                "umask 077",
+                'directory="${DUMP_DIR:-' + DUMP_MOUNT + '}"',
+                "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+                "for db in $DUMP_DATABASES; do",
+                '  mkdir -p "$directory/$db"',
+                '  pg_dump --format=custom --dbname="$db" --file="$directory/$db/$db-$stamp.dump.partial"',
+                '  mv "$directory/$db/$db-$stamp.dump.partial" "$directory/$db/$db-$stamp.dump"',
+                '  ls -1 "$directory/$db" | grep -E "^$db-[0-9TZ]+\\.dump$" | sort -r \\',
+                f"    | tail -n +{keep + 1} \\",
+                '    | while read -r old; do rm -f "$directory/$db/$old"; done',
+                '  echo "dumped $db to $directory/$db/$db-$stamp.dump"',
+                "done",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _dump_objects(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -413,7 +419,9 @@ def secrets(settings: Mapping[str, Any], values: Mapping[str, str]) -> list[dict
     return out
 
 
-def backup_objects(settings: Mapping[str, Any], values: Optional[Mapping[str, str]] = None) -> list[dict[str, Any]]:
+def backup_objects(
+    settings: Mapping[str, Any], values: Optional[Mapping[str, str]] = None
+) -> list[dict[str, Any]]:
     n = names(settings)
     objects = [
         *secrets(settings, values or {}),
@@ -451,12 +459,27 @@ def backup_objects(settings: Mapping[str, Any], values: Optional[Mapping[str, st
     return objects + _network_policies(settings)
 
 
+def verify_job(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A Job reading every file of the repository (pgBackRest verify) and listing the backups (info)."""
+    template = _job_pod(
+        {**settings, "member_hosts": member_hosts(settings)},
+        [("verify", pgbackrest.verify_command(settings)), ("info", pgbackrest.info_command(settings))],
+    )
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _metadata(settings, f"{settings['name']}-backup-verify"),
+        "spec": {**_job_spec(template), "backoffLimit": 0},
+    }
+
+
 def with_backups(
     manifests: list[dict[str, Any]], settings: Mapping[str, Any], values: Optional[Mapping[str, str]] = None
 ) -> list[dict[str, Any]]:
     """The patroni role's manifests with the members amended and the backup objects appended."""
     settings = {**settings, "member_hosts": member_hosts(settings)}
     out = [
-        amend_statefulset(m, settings) if m.get("kind") == "StatefulSet" else copy.deepcopy(m) for m in manifests
+        amend_statefulset(m, settings) if m.get("kind") == "StatefulSet" else copy.deepcopy(m)
+        for m in manifests
     ]
     return out + backup_objects(settings, values)

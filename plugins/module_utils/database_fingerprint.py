@@ -61,7 +61,9 @@ def fingerprint(conn: Any) -> dict[str, Any]:
         if "gha_parsed" in tables:
             cur.execute("select to_char(max(dt), 'YYYY-MM-DD HH24:00') from gha_parsed")
             watermark = cur.fetchone()[0]
-        cur.execute("select shobj_description(oid, 'pg_database') from pg_database where datname = current_database()")
+        cur.execute(
+            "select shobj_description(oid, 'pg_database') from pg_database where datname = current_database()"
+        )
         comment = cur.fetchone()[0]
     return {"tables": tables, "watermark": watermark, "comment": comment or ""}
 
@@ -76,9 +78,12 @@ def differences(source: dict[str, Any], target: dict[str, Any]) -> list[str]:
         elif left["rows"] != right["rows"]:
             out.append(f"table {table}: {left['rows']} rows on the source, {right['rows']} on the target")
         elif left["checksum"] != right["checksum"]:
-            out.append(f"table {table}: same {left['rows']} rows but different keys ({', '.join(left['key'])})")
+            out.append(
+                f"table {table}: same {left['rows']} rows but different keys ({', '.join(left['key'])})"
+            )
     if source.get("watermark") != target.get("watermark"):
         out.append(
-            f"gha_parsed watermark: {source.get('watermark')} on the source, {target.get('watermark')} on the target"
+            f"gha_parsed watermark: {source.get('watermark')} on the source, "
+            f"{target.get('watermark')} on the target"
         )
     return out

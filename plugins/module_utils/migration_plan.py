@@ -37,8 +37,14 @@ def database_mapping(
             + ", ".join(unknown)
             + f" (its projects: {', '.join(sorted(known))})"
         )
-    mapping = [{"project": p["name"], "source": overrides.get(p["name"], p["db"]), "target": p["db"]} for p in active]
-    mapping += [{"project": "", "source": db, "target": db} for db in shared if db not in {m["target"] for m in mapping}]
+    mapping = [
+        {"project": p["name"], "source": overrides.get(p["name"], p["db"]), "target": p["db"]} for p in active
+    ]
+    mapping += [
+        {"project": "", "source": db, "target": db}
+        for db in shared
+        if db not in {m["target"] for m in mapping}
+    ]
     return mapping
 
 
@@ -74,7 +80,18 @@ def migrated_comment(source_name: str, watermark: str | None) -> str:
     return f"{MIGRATED_PREFIX}{source_name}" + (f" up to {watermark} UTC" if watermark else "")
 
 
-_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}
+_SUFFIXES = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+}
 
 
 def quantity_bytes(quantity: str) -> int:

@@ -63,19 +63,21 @@ def _s3_problems(s3: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems = []
     bucket = s3.get("bucket")
     if not isinstance(bucket, str) or not _BUCKET.match(bucket):
-        problems.append(("s3_bucket", f"{show(bucket)} is not an S3 bucket name (3-63 of a-z, 0-9, '.', '-')"))
+        problems.append(
+            ("s3_bucket", f"{show(bucket)} is not an S3 bucket name (3-63 of a-z, 0-9, '.', '-')")
+        )
     for key in ("region", "endpoint"):
         value = s3.get(key)
         if not isinstance(value, str) or not _HOST.match(value):
             problems.append((f"s3_{key}", f"{show(value)} is not a region or host name"))
-    problems += [
-        ("s3_uri_style", p) for p in [_choice_problem(s3.get("uri_style"), URI_STYLES)] if p
-    ]
+    problems += [("s3_uri_style", p) for p in [_choice_problem(s3.get("uri_style"), URI_STYLES)] if p]
     port = s3.get("port")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         problems.append(("s3_port", f"{show(port)} is not a TCP port"))
     if not isinstance(s3.get("credentials_secret"), str) or not s3.get("credentials_secret"):
-        problems.append(("s3_credentials_secret", "is empty; expected the name of the Secret with key and key-secret"))
+        problems.append(
+            ("s3_credentials_secret", "is empty; expected the name of the Secret with key and key-secret")
+        )
     return problems
 
 
@@ -104,13 +106,9 @@ def check_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     if raw.get("repo_type") == "posix":
         check("storage_size", quantity_problem(raw.get("storage_size")))
     if raw.get("repo_type") == "s3":
-        problems += _s3_problems(
-            {key[3:]: value for key, value in raw.items() if key.startswith("s3_")}
-        )
+        problems += _s3_problems({key[3:]: value for key, value in raw.items() if key.startswith("s3_")})
     if problems:
-        raise BackupSettingsError(
-            "; ".join(f"patroni_backup_{key}: {problem}" for key, problem in problems)
-        )
+        raise BackupSettingsError("; ".join(f"patroni_backup_{key}: {problem}" for key, problem in problems))
     return dict(raw)
 
 
@@ -201,7 +199,11 @@ def config_text(settings: Mapping[str, Any], role: str) -> str:
         stanza = _backup_options(settings)
     else:
         raise ValueError(f"role {role!r}: expected 'member' or 'backup'")
-    lines = ["# pgBackRest for the Patroni cluster " + settings["stanza"] + f" ({role}); written by devstats.platform."]
+    lines = [
+        "# pgBackRest for the Patroni cluster "
+        + settings["stanza"]
+        + f" ({role}); written by devstats.platform."
+    ]
     lines += ["[global]", *(f"{k}={v}" for k, v in global_options), ""]
     lines += [f"[{settings['stanza']}]", *(f"{k}={v}" for k, v in stanza)]
     return "\n".join(lines) + "\n"
@@ -218,7 +220,11 @@ def archive_parameters(settings: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _base(settings: Mapping[str, Any]) -> list[str]:
-    return ["pgbackrest", f"--config={settings.get('config_dir', CONFIG_DIR)}/pgbackrest.conf", f"--stanza={settings['stanza']}"]
+    return [
+        "pgbackrest",
+        f"--config={settings.get('config_dir', CONFIG_DIR)}/pgbackrest.conf",
+        f"--stanza={settings['stanza']}",
+    ]
 
 
 def stanza_create_command(settings: Mapping[str, Any]) -> list[str]:

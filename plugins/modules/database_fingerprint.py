@@ -85,7 +85,6 @@ comment:
 import traceback  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
-
 from ansible_collections.devstats.platform.plugins.module_utils.database_fingerprint import (  # noqa: E402
     fingerprint,
 )
@@ -124,7 +123,10 @@ def main() -> None:
             application_name="devstats.platform fingerprint",
         )
     except psycopg2.Error as error:
-        module.fail_json(msg=f"cannot connect to database {params['db']} on {params['login_host']}:{params['login_port']}: {error}".strip())
+        module.fail_json(
+            msg=f"cannot connect to database {params['db']} on {params['login_host']}:"
+            f"{params['login_port']}: {error}".strip()
+        )
     try:
         conn.set_session(readonly=True)
         result = fingerprint(conn)

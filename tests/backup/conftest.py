@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psycopg2
 import pytest
 import yaml
-
 from devstats_sync.embedded_postgres import PG_BIN_DIR, EmbeddedPostgres
+
 from tests.manifests.playbook_runs import run_playbook
 from tests.support.kube_apiserver import free_port
 from tests.support.moto_server import MotoServer, running_moto_server
@@ -56,7 +57,7 @@ def _postgres() -> pwd.struct_passwd | None:
     return pwd.getpwnam("postgres") if os.geteuid() == 0 else None
 
 
-def _own(*paths: Path) -> None:
+def own(*paths: Path) -> None:
     """Hands paths to the user PostgreSQL and pgBackRest run as (the members' user in a Pod)."""
     user = _postgres()
     if user is not None:
@@ -205,12 +206,15 @@ def _write_site_files(site: BackupSite, ca: CertificateAuthority) -> None:
         user = _postgres()
         if user is not None:
             os.chown(path, 0, user.pw_gid)
-    _own(site.root, member_dir, job_dir, site.root / "repo", site.root / "lock", ca.directory)
+    own(site.root, member_dir, job_dir, site.root / "repo", site.root / "lock", ca.directory)
 
 
 def job_argv(site: BackupSite, argv: list[str]) -> list[str]:
     """A job's command reading the job configuration (the same path in its Pod as a member's)."""
-    return [a.replace(f"{CONFIG_DIR}/pgbackrest.conf", str(site.root / "job-config" / "pgbackrest.conf")) for a in argv]
+    return [
+        a.replace(f"{CONFIG_DIR}/pgbackrest.conf", str(site.root / "job-config" / "pgbackrest.conf"))
+        for a in argv
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -239,8 +243,6 @@ def moto(backup_root: Path, authority: CertificateAuthority) -> Iterator[MotoSer
 
 
 def s3_client(server: MotoServer, authority: CertificateAuthority) -> Any:
-    import boto3
-
     return boto3.client(
         "s3",
         endpoint_url=server.url,
@@ -278,7 +280,7 @@ def site(
     """A member whose PostgreSQL archives WAL with the role's archive_command, its TLS server running."""
     rendered: Rendered = request.getfixturevalue(f"rendered_{request.param}")
     root = Path(tempfile.mkdtemp(prefix=f"site-{request.param}-", dir=backup_root))
-    _own(root)
+    own(root)
     env = {"PGBACKREST_REPO1_CIPHER_PASS": PASSPHRASE}
     if request.param == "s3":
         # The store's certificate authority is public, as in a Pod's trust store.

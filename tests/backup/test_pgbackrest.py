@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from plugins.module_utils import pgbackrest
-from tests.backup.conftest import BUCKET, NAME, BackupSite, job_argv
+from tests.backup.conftest import BUCKET, NAME, BackupSite, job_argv, own
 
 # Readable only in the repository if the cipher did not work.
 MARKER = "devstats-plain-text-marker"
@@ -82,7 +82,9 @@ def test_backups_and_point_in_time_restore(site: BackupSite) -> None:
         files = [p for p in (site.root / "repo").rglob("*") if p.is_file()]
         assert files
         assert not [p for p in files if p.stat().st_mode & 0o007], "repository files readable by others"
-        assert not [p for p in files if MARKER.encode() in p.read_bytes()], "unencrypted data in the repository"
+        assert not [p for p in files if MARKER.encode() in p.read_bytes()], (
+            "unencrypted data in the repository"
+        )
 
     _restore_into_empty_member(site, target)
     _start_promoted(site)
@@ -112,11 +114,17 @@ def _flip(data: bytes) -> bytes:
 def _corrupt(site: BackupSite) -> str:
     """Flips bytes in the middle of the biggest file of the backup; returns the file's name."""
     if site.s3 is None:
-        files = [p for p in (site.root / "repo" / "backup").rglob("*") if p.is_file() and "manifest" not in p.name and ".info" not in p.name]
+        files = [
+            p
+            for p in (site.root / "repo" / "backup").rglob("*")
+            if p.is_file() and "manifest" not in p.name and ".info" not in p.name
+        ]
         victim = max(files, key=lambda p: p.stat().st_size)
         victim.write_bytes(_flip(victim.read_bytes()))
         return victim.name
-    pages = site.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=site.s3_prefix + "backup/")
+    pages = site.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=site.s3_prefix + "backup/"
+    )
     listing = [o for page in pages for o in page.get("Contents", [])]
     objects = [o for o in listing if "manifest" not in o["Key"] and ".info" not in o["Key"]]
     key = max(objects, key=lambda o: o["Size"])["Key"]
@@ -144,7 +152,9 @@ def test_corrupted_backup_is_reported_not_restored(site: BackupSite) -> None:
 
 @pytest.mark.parametrize("site", ["posix"], indirect=True)
 def test_logical_dumps_are_private_complete_and_rotated(site: BackupSite) -> None:
-    pod = site.rendered.objects[("CronJob", f"{NAME}-dump")]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pod = site.rendered.objects[("CronJob", f"{NAME}-dump")]["spec"]["jobTemplate"]["spec"]["template"][
+        "spec"
+    ]
     (container,) = pod["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}
     databases = env["DUMP_DATABASES"].split()
@@ -160,9 +170,7 @@ def test_logical_dumps_are_private_complete_and_rotated(site: BackupSite) -> Non
         "PGPORT": str(site.pg.port),
         "PGUSER": "postgres",
     }
-    from tests.backup.conftest import _own
-
-    _own(dumps)
+    own(dumps)
     for _ in range(3):
         site.run(container["command"])
         time.sleep(1.1)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import werkzeug.serving
+from moto.server import main
 
 from tests.support.kube_apiserver import free_port
 
@@ -72,11 +76,6 @@ def running_moto_server(
 
 
 def _serve() -> None:
-    import ssl
-
-    import werkzeug.serving
-    from moto.server import main
-
     plain_shutdown = werkzeug.serving.BaseWSGIServer.shutdown_request
 
     def shutdown_request(self: werkzeug.serving.BaseWSGIServer, request: socket.socket) -> None:
