@@ -33,6 +33,14 @@ def migrate_migrated_comment(source_name: str, watermark: str | None) -> str:
     return migration_plan.migrated_comment(source_name, watermark)
 
 
+def migrate_in_progress_comment(_: Any = None) -> str:
+    return migration_plan.IN_PROGRESS
+
+
+def migrate_report(plan: list[dict[str, Any]]) -> list[str]:
+    return migration_plan.report(plan)
+
+
 def migrate_quantity_bytes(quantity: str) -> int:
     try:
         return migration_plan.quantity_bytes(quantity)
@@ -49,4 +57,6 @@ class FilterModule:
             "migrate_target_state": migrate_target_state,
             "migrate_migrated_comment": migrate_migrated_comment,
             "migrate_quantity_bytes": migrate_quantity_bytes,
+            "migrate_in_progress_comment": migrate_in_progress_comment,
+            "migrate_report": migrate_report,
         }

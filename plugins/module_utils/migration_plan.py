@@ -76,6 +76,21 @@ def target_state(target: Mapping[str, Any], differences: Sequence[str]) -> str:
     return "foreign"
 
 
+def report(plan: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per database: copied or already there, how much, and where the next sync starts."""
+    lines = []
+    for entry in plan:
+        line = (
+            f"{entry['source']} -> {entry['target']}: "
+            f"{'copied and verified' if entry['copy'] else 'already migrated'}, "
+            f"{entry['rows']} rows in {entry['tables']} tables"
+        )
+        if entry.get("watermark"):
+            line += f"; last synced hour {entry['watermark']} UTC, the next sync starts at the hour after it"
+        lines.append(line)
+    return lines
+
+
 def migrated_comment(source_name: str, watermark: str | None) -> str:
     return f"{MIGRATED_PREFIX}{source_name}" + (f" up to {watermark} UTC" if watermark else "")
 

@@ -4,6 +4,9 @@ test_render covers them with every other object."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +122,30 @@ def test_backup_secrets_from_the_inventory_are_schema_valid_and_a_restore_bootst
     assert settings["bootstrap"]["method"] == "pgbackrest"
     assert settings["bootstrap"]["pgbackrest"]["command"].endswith(" restore")
     assert settings["bootstrap"]["pgbackrest"]["keep_existing_recovery_conf"] is True
+    # Patroni's own validator accepts it, with the environment a member's Pod gives it.
+    config = tmp_path / "patroni.yml"
+    config.write_text(yaml.safe_dump(settings))
+    (tmp_path / "data").mkdir()
+    pod_ip = "10.244.0.5"
+    environment = {
+        "PATRONI_NAME": "devstats-postgres-0",
+        "PATRONI_KUBERNETES_NAMESPACE": "devstats-cncf",
+        "PATRONI_POSTGRESQL_LISTEN": f"{pod_ip}:5432",
+        "PATRONI_POSTGRESQL_CONNECT_ADDRESS": f"{pod_ip}:5432",
+        "PATRONI_RESTAPI_LISTEN": f"{pod_ip}:8008",
+        "PATRONI_RESTAPI_CONNECT_ADDRESS": f"{pod_ip}:8008",
+        "PATRONI_POSTGRESQL_DATA_DIR": str(tmp_path / "data"),
+        "PATRONI_SUPERUSER_USERNAME": "postgres",
+        "PATRONI_SUPERUSER_PASSWORD": "x",
+        "PATRONI_REPLICATION_USERNAME": "replicator",
+        "PATRONI_REPLICATION_PASSWORD": "y",
+        "PATH": os.environ["PATH"],
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "patroni"), "--validate-config", str(config)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -64,3 +64,29 @@ def test_quantity_bytes() -> None:
     assert migration_plan.quantity_bytes("500M") == 500 * 10**6
     with pytest.raises(ValueError):
         migration_plan.quantity_bytes("lots")
+
+
+def test_report_lines() -> None:
+    plan = [
+        {
+            "source": "gha",
+            "target": "gha",
+            "copy": True,
+            "rows": 12,
+            "tables": 3,
+            "watermark": "2024-03-04 02:00",
+        },
+        {
+            "source": "devstats",
+            "target": "devstats",
+            "copy": False,
+            "rows": 0,
+            "tables": 1,
+            "watermark": None,
+        },
+    ]
+    assert migration_plan.report(plan) == [
+        "gha -> gha: copied and verified, 12 rows in 3 tables; last synced hour 2024-03-04 02:00 UTC, "
+        "the next sync starts at the hour after it",
+        "devstats -> devstats: already migrated, 0 rows in 1 tables",
+    ]
