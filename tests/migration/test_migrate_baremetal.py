@@ -172,7 +172,7 @@ def counts(server: EmbeddedPostgres, db: str) -> dict[str, int]:
     return {t: query(server, db, f'select count(*) from "{t}"')[0][0] for t in sorted(tables)}
 
 
-def test_migration_copies_verifies_and_the_sync_continues(migration: Migration) -> None:
+def test_migration_copies_verifies_cuts_over_and_the_sync_continues(migration: Migration) -> None:
     first = migration.run()
     assert first.returncode == 0, first.output[-8000:]
     for project in PROJECTS:
@@ -182,23 +182,35 @@ def test_migration_copies_verifies_and_the_sync_continues(migration: Migration) 
         assert counts(migration.target, db) == legacy_counts
         assert query(migration.target, db, "select max(dt), count(*) from gha_parsed") == [(H0 + 2 * HOUR, 3)]
         # Owned by the application user, readable by the read-only user: our own init, not the legacy's.
-        owners = {
-            o
-            for (o,) in query(
-                migration.target, db, "select tableowner from pg_tables where schemaname = 'public'"
-            )
-        }
-        assert owners == {"devstats"}
-        assert query(
-            migration.target, db, "select has_table_privilege('devstats_ro', 'gha_events', 'select')"
-        ) == [(True,)]
+        owners = query(
+            migration.target, db, "select distinct tableowner from pg_tables where schemaname = 'public'"
+        )
+        assert owners == [("devstats",)]
+        privilege = "select has_table_privilege('devstats_ro', 'gha_events', 'select')"
+        assert query(migration.target, db, privilege) == [(True,)]
     assert counts(migration.target, "devstats") == counts(migration.legacy, "devstats")
     assert migration.cron_file.read_text() == CRON_LINES, "the source changed without a cut-over"
+    report = first.task_results("Report what moved")[0]["msg"]
+    assert "mig_alpha -> mig_alpha: copied and verified" in report[0]
+    assert "last synced hour 2024-03-04 02:00 UTC" in report[0]
 
     # A second run finds every database migrated and changes nothing.
     second = migration.run()
     assert second.returncode == 0, second.output[-8000:]
     assert second.changed() == 0, second.changed_items()
+
+    # The cut-over comments out the old sync's line, and nothing else.
+    cutover = migration.run("-e", "migrate_cutover=true")
+    assert cutover.returncode == 0, cutover.output[-8000:]
+    assert cutover.changed_items() == [
+        f"Stop the old sync - comment out its lines in {migration.cron_file}: "
+    ]
+    lines = migration.cron_file.read_text().splitlines()
+    assert lines == [
+        "SHELL=/bin/bash",
+        "# stopped by the devstats.platform migration: 0 * * * * devstats /usr/bin/devstats-sync-all",
+        "# 5 * * * * kept-comment",
+    ]
 
     # The next hourly sync on the target resumes at the hour after the watermark, once.
     project = PROJECTS[0]
@@ -227,19 +239,6 @@ def test_migration_copies_verifies_and_the_sync_continues(migration: Migration) 
     )[0][0]
     after = query(migration.target, project["db"], "select count(*), count(distinct id) from gha_events")[0]
     assert hour3 > 0 and after == (before + hour3, before + hour3)
-
-
-def test_cutover_stops_the_old_sync_once(migration: Migration) -> None:
-    run = migration.run("-e", "migrate_cutover=true")
-    assert run.returncode == 0, run.output[-8000:]
-    lines = migration.cron_file.read_text().splitlines()
-    assert (
-        lines[1]
-        == "# stopped by the devstats.platform migration: 0 * * * * devstats /usr/bin/devstats-sync-all"
-    )
-    assert lines[0] == "SHELL=/bin/bash" and lines[2] == "# 5 * * * * kept-comment"
-    again = migration.run("-e", "migrate_cutover=true")
-    assert again.returncode == 0 and again.changed() == 0, again.changed_items()
 
 
 def test_a_project_without_a_source_database_fails_preflight_by_name(
