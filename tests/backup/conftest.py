@@ -118,9 +118,6 @@ class BackupSite:
     tls_port: int = field(init=False)
     mapping: dict[str, str] = field(init=False)
     server: subprocess.Popen[bytes] | None = field(default=None, init=False)
-    # The S3 client and the repository's key prefix, for an S3 repository.
-    s3: Any = field(default=None, init=False)
-    s3_prefix: str = field(default="", init=False)
 
     def local(self, text: str) -> str:
         """A rendered text with the Pod's paths, names and ports replaced by this site's."""
@@ -289,9 +286,7 @@ def site(
         store_ca.chmod(0o644)
         env |= S3_KEYS | {"PGBACKREST_REPO1_STORAGE_CA_FILE": str(store_ca)}
     site = BackupSite(rendered, root, env)
-    if request.param == "s3":
-        site.s3 = s3_client(request.getfixturevalue("moto"), authority)
-        site.s3_prefix = f"{root.name}/{NAME}/"
+
     site.tls_port = free_port()
     site.mapping = {
         DATA_DIR: "",

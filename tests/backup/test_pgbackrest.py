@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from plugins.module_utils import pgbackrest
-from tests.backup.conftest import BUCKET, NAME, BackupSite, job_argv, own
+from tests.backup.conftest import NAME, BackupSite, job_argv, own
 
 # Readable only in the repository if the cipher did not work.
 MARKER = "devstats-plain-text-marker"
@@ -113,26 +113,18 @@ def _flip(data: bytes) -> bytes:
 
 def _corrupt(site: BackupSite) -> str:
     """Flips bytes in the middle of the biggest file of the backup; returns the file's name."""
-    if site.s3 is None:
-        files = [
-            p
-            for p in (site.root / "repo" / "backup").rglob("*")
-            if p.is_file() and "manifest" not in p.name and ".info" not in p.name
-        ]
-        victim = max(files, key=lambda p: p.stat().st_size)
-        victim.write_bytes(_flip(victim.read_bytes()))
-        return victim.name
-    pages = site.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=BUCKET, Prefix=site.s3_prefix + "backup/"
-    )
-    listing = [o for page in pages for o in page.get("Contents", [])]
-    objects = [o for o in listing if "manifest" not in o["Key"] and ".info" not in o["Key"]]
-    key = max(objects, key=lambda o: o["Size"])["Key"]
-    body = site.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-    site.s3.put_object(Bucket=BUCKET, Key=key, Body=_flip(body))
-    return key.rsplit("/", 1)[1]
+    files = [
+        p
+        for p in (site.root / "repo" / "backup").rglob("*")
+        if p.is_file() and "manifest" not in p.name and ".info" not in p.name
+    ]
+    victim = max(files, key=lambda p: p.stat().st_size)
+    victim.write_bytes(_flip(victim.read_bytes()))
+    return victim.name
 
 
+# One repository type is enough here: what verify and restore read is the same through both drivers.
+@pytest.mark.parametrize("site", ["posix"], indirect=True)
 def test_corrupted_backup_is_reported_not_restored(site: BackupSite) -> None:
     site.sql("create table backup_rows (id int primary key, note text)")
     _write_rows(site, 1, 2000)

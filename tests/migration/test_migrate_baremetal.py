@@ -190,7 +190,13 @@ def test_migration_copies_verifies_cuts_over_and_the_sync_continues(migration: M
         assert query(migration.target, db, privilege) == [(True,)]
     assert counts(migration.target, "devstats") == counts(migration.legacy, "devstats")
     assert migration.cron_file.read_text() == CRON_LINES, "the source changed without a cut-over"
-    report = first.task_results("Report what moved")[0]["msg"]
+    report = next(
+        result["msg"]
+        for play in first.plays
+        for task in play["tasks"]
+        if task["task"]["name"].endswith("Report what moved")
+        for result in task["hosts"].values()
+    )
     assert "mig_alpha -> mig_alpha: copied and verified" in report[0]
     assert "last synced hour 2024-03-04 02:00 UTC" in report[0]
 
