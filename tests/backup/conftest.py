@@ -25,7 +25,7 @@ import pytest
 import yaml
 from devstats_sync.embedded_postgres import PG_BIN_DIR, EmbeddedPostgres
 
-from tests.manifests.playbook_runs import run_playbook
+from tests.support.ansible_playbook import run_playbook
 from tests.support.kube_apiserver import free_port
 from tests.support.moto_server import MotoServer, running_moto_server
 from tests.support.tls_certificates import CertificateAuthority

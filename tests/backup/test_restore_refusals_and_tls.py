@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from tests.manifests.playbook_runs import run_playbook
+from tests.support.ansible_playbook import run_playbook
 
 
 @pytest.mark.parametrize(

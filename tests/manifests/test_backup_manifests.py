@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.manifests.playbook_runs import VERSIONS, render
+from tests.support.ansible_playbook import VERSIONS, render
 
 SUPPORTED = (
     VERSIONS["versions_kubernetes_oldest_supported"],

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 
-from tests.manifests.playbook_runs import PlaybookRun, run_playbook
+from tests.support.ansible_playbook import PlaybookRun, run_playbook
 
 H0 = datetime(2024, 3, 4, 0)
 HOUR = timedelta(hours=1)
