@@ -57,3 +57,19 @@ def test_the_roles_tls_files_chain_up_and_name_the_members(tmp_path: Path) -> No
     client = x509.load_pem_x509_certificate((tmp_path / "client.crt").read_bytes())
     # The one identity the members' TLS servers admit (tls-server-auth).
     assert client.subject.rfc4514_string() == "CN=pgbackrest-backup"
+
+
+def test_wrong_backup_settings_stop_the_role_naming_each(tmp_path: Path) -> None:
+    run = run_playbook(
+        "playbooks/patroni.yml",
+        "-i",
+        "inventories/local",
+        "-e",
+        f"platform_render_dir={tmp_path}",
+        "-e",
+        '{"patroni_backup_enabled": true, "patroni_backup_repo_type": "s3", "patroni_backup_retention_diff": 0}',
+    )
+    assert run.returncode != 0
+    assert "patroni_backup_s3_bucket: '' is not an S3 bucket name" in run.output, run.output[-3000:]
+    assert "patroni_backup_retention_diff: 0 is not a whole number of 1 or more" in run.output
+    assert not list(tmp_path.iterdir()), "files were written before the settings were checked"
