@@ -67,7 +67,8 @@ def test_wrong_backup_settings_stop_the_role_naming_each(tmp_path: Path) -> None
         "-e",
         f"platform_render_dir={tmp_path}",
         "-e",
-        '{"patroni_backup_enabled": true, "patroni_backup_repo_type": "s3", "patroni_backup_retention_diff": 0}',
+        '{"patroni_backup_enabled": true, "patroni_backup_repo_type": "s3",'
+        ' "patroni_backup_retention_diff": 0}',
     )
     assert run.returncode != 0
     assert "patroni_backup_s3_bucket: '' is not an S3 bucket name" in run.output, run.output[-3000:]
