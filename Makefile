@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync dashboards manifests ha local
+TIERS := lint unit preflight sync dashboards manifests ha backup migration local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -49,6 +49,12 @@ manifests: setup
 
 ha: setup
 	@scripts/pytest-tier ha tests/ha
+
+backup: setup
+	@scripts/pytest-tier backup tests/backup
+
+migration: setup
+	@scripts/pytest-tier migration tests/migration
 
 local: setup
 	@scripts/pytest-tier local tests/local
