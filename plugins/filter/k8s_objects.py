@@ -180,8 +180,12 @@ def k8s_foundation_files(directory: str, foundation: str) -> dict[str, list[str]
     {"owned": [...], "stray": [...]}, file names sorted: a file is owned when it holds one object whose
     ownership label names the foundation (any component); anything else a person or a tool left there
     (notes, a broken file, another foundation's object) is stray, so the kustomization never lists it.
+    A directory that does not exist yet (a check run, which creates nothing) holds no files.
     """
-    owned, stray = [], []
+    owned: list[str] = []
+    stray: list[str] = []
+    if not os.path.isdir(directory):
+        return {"owned": owned, "stray": stray}
     prefix = f"{foundation}."
     for name in sorted(os.listdir(directory)):
         if not name.endswith(".yaml") or name == "kustomization.yaml" or name.startswith("."):

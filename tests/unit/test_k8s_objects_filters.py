@@ -174,3 +174,7 @@ def test_only_files_of_the_foundations_objects_are_listed(tmp_path: Path) -> Non
         "owned": ["devstats.configmap.ns.cfg.yaml", "patroni.configmap.ns.other-cfg.yaml"],
         "stray": ["broken.yaml", "graphql.yaml", "notes.yaml", "unlabelled.yaml"],
     }
+
+
+def test_a_render_directory_a_check_run_did_not_create_holds_no_files(tmp_path: Path) -> None:
+    assert k8s_foundation_files(str(tmp_path / "example"), "example") == {"owned": [], "stray": []}
