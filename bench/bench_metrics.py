@@ -16,14 +16,16 @@ import io
 import random
 import time
 from collections import deque
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import psycopg2
 from devstats_sync import schema
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.metrics import run_metrics
+from devstats_sync.normalize import row
 from devstats_sync.projects_config import Project
+from devstats_sync.schema import TABLE_BY_NAME
+from devstats_sync.writer import copy_text
 
 TARGET_SECONDS = 60.0
 YEAR_START = datetime(2024, 1, 1)
@@ -47,50 +49,12 @@ EVENT_MIX = (
 )
 
 
-EVENT_COLUMNS = (
-    "id",
-    "type",
-    "actor_id",
-    "repo_id",
-    "public",
-    "created_at",
-    "dup_actor_login",
-    "dup_repo_name",
-)
-COMMIT_COLUMNS = (
-    "sha", "event_id", "author_name", "message", "is_distinct", "dup_actor_id", "dup_actor_login",
-    "dup_repo_id",
-    "dup_repo_name", "dup_type", "dup_created_at", "encrypted_email", "dup_author_login",
-)  # fmt: skip
-ISSUE_COLUMNS = (
-    "id", "event_id", "closed_at", "comments", "created_at", "locked", "number", "state", "title",
-    "updated_at", "user_id", "is_pull_request", "dup_actor_id", "dup_actor_login", "dup_repo_id",
-    "dup_repo_name", "dup_type",
-    "dup_created_at", "dup_user_login",
-)  # fmt: skip
-PR_COLUMNS = (
-    "id", "event_id", "user_id", "base_sha", "head_sha", "number", "state", "title", "created_at",
-    "updated_at",
-    "closed_at", "merged_at", "dup_actor_id", "dup_actor_login", "dup_repo_id", "dup_repo_name", "dup_type",
-    "dup_created_at", "dup_user_login",
-)  # fmt: skip
-RELEASE_COLUMNS = (
-    "id", "event_id", "tag_name", "target_commitish", "draft", "author_id", "prerelease", "created_at",
-    "dup_actor_id", "dup_actor_login", "dup_repo_id", "dup_repo_name", "dup_type", "dup_created_at",
-    "dup_author_login",
-)  # fmt: skip
-
-
-def _copy(cur, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v) for v in row))
-        buffer.write("\n")
-        count += 1
-    buffer.seek(0)
-    cur.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin", buffer)
-    return count
+def _copy(cur, table: str, rows: list[tuple]) -> int:
+    cur.copy_expert(
+        f"copy {table} ({', '.join(TABLE_BY_NAME[table].row_columns)}) from stdin",
+        io.BytesIO(copy_text(table, rows).encode()),
+    )
+    return len(rows)
 
 
 def _actors() -> list[tuple[int, str, bool]]:
@@ -121,30 +85,81 @@ class _Rows:
     def add(self, event_id: int, kind: str, actor: tuple[int, str, bool], created: datetime) -> None:
         actor_id, login, _bot = actor
         repo_id, repo_name, _group = REPOS[min(int(self.rng.expovariate(0.25)), len(REPOS) - 1)]
-        self.events.append((event_id, kind, actor_id, repo_id, "t", created, login, repo_name))
+        self.events.append(
+            row.gha_events(
+                id=event_id,
+                type=kind,
+                actor_id=actor_id,
+                repo_id=repo_id,
+                public=True,
+                created_at=created,
+                dup_actor_login=login,
+                dup_repo_name=repo_name,
+            )
+        )
         dup = (actor_id, login, repo_id, repo_name, kind, created)
         if kind == "PushEvent":
             for c in range(1 + (event_id % 3 == 0)):
-                self.commits.append((f"{event_id:032x}{c:08x}", event_id, login, "msg", "t", *dup, "", login))
+                self.commits.append(
+                    row.gha_commits(
+                        sha=f"{event_id:032x}{c:08x}",
+                        event_id=event_id,
+                        author_name=login,
+                        message="msg",
+                        is_distinct=True,
+                        dup=dup,
+                        encrypted_email="",
+                        dup_author_login=login,
+                    )
+                )
         elif kind in ("IssuesEvent", "IssueCommentEvent"):
             issue = self._target(
                 self.recent_issues, kind == "IssuesEvent", 5_000_000 + event_id, (created, actor_id, login)
             )
             opened, user_id, user_login = self.opened[issue]
             closed = opened + timedelta(days=self.rng.randint(1, 30)) if issue % 2 else None
-            state = "closed" if closed else "open"
-            self.issues.append((issue, event_id, closed, 0, opened, "f", issue % 100000, state, "t", created,
-                                user_id, issue % 5 == 0, *dup, user_login))  # fmt: skip
+            self.issues.append(
+                row.gha_issues(
+                    id=issue,
+                    event_id=event_id,
+                    closed_at=closed,
+                    comments=0,
+                    created_at=opened,
+                    locked=False,
+                    number=issue % 100000,
+                    state="closed" if closed else "open",
+                    title="t",
+                    updated_at=created,
+                    user_id=user_id,
+                    is_pull_request=issue % 5 == 0,
+                    dup=dup,
+                    dup_user_login=user_login,
+                )
+            )
         elif kind in ("PullRequestEvent", "PullRequestReviewCommentEvent", "PullRequestReviewEvent"):
             pr = self._target(
                 self.recent_prs, kind == "PullRequestEvent", 9_000_000 + event_id, (created, actor_id, login)
             )
             opened, user_id, user_login = self.opened[pr]
             merged = opened + timedelta(hours=self.rng.randint(1, 400)) if pr % 3 else None
-            state = "closed" if merged else "open"
-            self.prs.append((pr, event_id, user_id, "a" * 40, "b" * 40, pr % 100000, state, "t", opened,
-                             created,
-                             merged, merged, *dup, user_login))  # fmt: skip
+            self.prs.append(
+                row.gha_pull_requests(
+                    id=pr,
+                    event_id=event_id,
+                    user_id=user_id,
+                    base_sha="a" * 40,
+                    head_sha="b" * 40,
+                    number=pr % 100000,
+                    state="closed" if merged else "open",
+                    title="t",
+                    created_at=opened,
+                    updated_at=created,
+                    closed_at=merged,
+                    merged_at=merged,
+                    dup=dup,
+                    dup_user_login=user_login,
+                )
+            )
 
 
 def generate(conn, events: int, seed: int) -> dict[str, int]:
@@ -163,34 +178,51 @@ def generate(conn, events: int, seed: int) -> dict[str, int]:
             picked_actors[index],
             YEAR_START + timedelta(seconds=offsets[index]),
         )
-    releases = [
-        (70_000 + m, 80_000 + m, f"v1.{m}.0", "main", "f", 1000, "f", YEAR_START + timedelta(days=30 * m + 3),
-         1000, "dev0", MAIN_REPO[0], MAIN_REPO[1], "ReleaseEvent", YEAR_START + timedelta(days=30 * m + 3),
-         "dev0")
-        for m in range(12)
-    ]  # fmt: skip
+    releases = []
+    for m in range(12):
+        published = YEAR_START + timedelta(days=30 * m + 3)
+        releases.append(
+            row.gha_releases(
+                id=70_000 + m,
+                event_id=80_000 + m,
+                tag_name=f"v1.{m}.0",
+                target_commitish="main",
+                draft=False,
+                author_id=1000,
+                prerelease=False,
+                created_at=published,
+                dup=(1000, "dev0", MAIN_REPO[0], MAIN_REPO[1], "ReleaseEvent", published),
+                dup_author_login="dev0",
+            )
+        )
     affiliated = [
-        (a, COMPANIES[a % len(COMPANIES)], COMPANIES[a % len(COMPANIES)], "1970-01-01", "2099-01-01")
+        row.gha_actors_affiliations(
+            actor_id=a,
+            company_name=COMPANIES[a % len(COMPANIES)],
+            original_company_name=COMPANIES[a % len(COMPANIES)],
+            dt_from="1970-01-01",
+            dt_to="2099-01-01",
+        )
         for a, _, bot in actors
         if a % 10 < 7 and not bot
     ]
-    located = [(a, login, COUNTRIES[a % len(COUNTRIES)] if a % 4 else None) for a, login, _ in actors]
+    located = [
+        row.gha_actors(id=a, login=login, country_name=COUNTRIES[a % len(COUNTRIES)] if a % 4 else None)
+        for a, login, _ in actors
+    ]
+    repos = [row.gha_repos(id=repo_id, name=name, repo_group=group) for repo_id, name, group in REPOS]
+    tables = {
+        "gha_events": rows.events,
+        "gha_commits": rows.commits,
+        "gha_issues": rows.issues,
+        "gha_pull_requests": rows.prs,
+        "gha_actors": located,
+        "gha_actors_affiliations": affiliated,
+        "gha_repos": repos,
+        "gha_releases": releases,
+    }
     with conn, conn.cursor() as cur:
-        return {
-            "gha_events": _copy(cur, "gha_events", EVENT_COLUMNS, rows.events),
-            "gha_commits": _copy(cur, "gha_commits", COMMIT_COLUMNS, rows.commits),
-            "gha_issues": _copy(cur, "gha_issues", ISSUE_COLUMNS, rows.issues),
-            "gha_pull_requests": _copy(cur, "gha_pull_requests", PR_COLUMNS, rows.prs),
-            "gha_actors": _copy(cur, "gha_actors", ("id", "login", "country_name"), located),
-            "gha_actors_affiliations": _copy(
-                cur,
-                "gha_actors_affiliations",
-                ("actor_id", "company_name", "original_company_name", "dt_from", "dt_to"),
-                affiliated,
-            ),
-            "gha_repos": _copy(cur, "gha_repos", ("id", "name", "repo_group"), REPOS),
-            "gha_releases": _copy(cur, "gha_releases", RELEASE_COLUMNS, releases),
-        }
+        return {table: _copy(cur, table, table_rows) for table, table_rows in tables.items()}
 
 
 def main() -> None:

@@ -253,7 +253,7 @@ class ApiRestore:
                 tables["gha_texts"] = []
             for table, table_rows in tables.items():
                 if table_rows:
-                    columns = ", ".join(normalize.COLUMNS[table])
+                    columns = ", ".join(TABLE_BY_NAME[table].row_columns)
                     execute_values(
                         cur,
                         f"insert into {table} ({columns}) values %s on conflict do nothing",
@@ -265,7 +265,7 @@ class ApiRestore:
 def _varchar_widths(table: str) -> tuple[int | None, ...]:
     types = dict(TABLE_BY_NAME[table].columns)
     widths = []
-    for column in normalize.COLUMNS[table]:
+    for column in TABLE_BY_NAME[table].row_columns:
         match = _VARCHAR_RE.match(types[column])
         widths.append(int(match.group(1)) if match else None)
     return tuple(widths)

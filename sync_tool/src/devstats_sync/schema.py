@@ -8,14 +8,22 @@ secondary indexes are created separately by :func:`create_indexes`, after bulk l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from psycopg2.extensions import connection, cursor
 
 SCHEMA_VERSION_VAR = "devstats_sync_schema_version"
 # Serializes schema creation between concurrent commands (an ingest and a provision job, say).
 _SCHEMA_LOCK_KEY = 0x64657673
+# Columns the server fills on insert; rows written by the client leave them out.
+_SERVER_FILLED = re.compile(r"^bigserial\b|\bdefault now\(\)")
+_DEFAULT = re.compile(r"\bdefault (''|\d+)")
+# The value a row needs for a NOT NULL column without default: it has none of its own.
+REQUIRED = object()
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,28 @@ class Table:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
+
+    @cached_property
+    def row_columns(self) -> tuple[str, ...]:
+        """The columns of a row the client writes, in table order: all but the server-filled ones."""
+        return tuple(name for name, sql_type in self.columns if not _SERVER_FILLED.search(sql_type))
+
+    @cached_property
+    def omitted_values(self) -> dict[str, Any]:
+        """What each row column holds when a row leaves it out: its literal default, NULL when it is
+        nullable, :data:`REQUIRED` when it is NOT NULL without a default."""
+        types = dict(self.columns)
+        values: dict[str, Any] = {}
+        for name in self.row_columns:
+            default = _DEFAULT.search(types[name])
+            if default:
+                text = default.group(1)
+                values[name] = "" if text == "''" else int(text)
+            elif "not null" in types[name] or "primary key" in types[name] or name in self.primary_key:
+                values[name] = REQUIRED
+            else:
+                values[name] = None
+        return values
 
     def create_sql(self) -> str:
         parts = [f"{name} {sql_type}" for name, sql_type in self.columns]

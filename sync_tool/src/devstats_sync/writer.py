@@ -20,6 +20,7 @@ is stored under a collision-safe id derived from its original id and fingerprint
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import io
@@ -36,7 +37,7 @@ import orjson
 from psycopg2.extensions import connection, cursor
 
 from devstats_sync import normalize
-from devstats_sync.schema import TABLE_BY_NAME
+from devstats_sync.schema import TABLE_BY_NAME, TABLES
 
 COLLISION_BASE = 1 << 60
 _EPOCH = datetime(1970, 1, 1)
@@ -94,7 +95,7 @@ def _cell(value: Any, limit: int) -> str:
     if value is None:
         return "\\N"
     if type(value) is not str:
-        value = str(value) if isinstance(value, int | float) else orjson.dumps(value).decode()
+        value = str(value) if isinstance(value, int | float | datetime) else orjson.dumps(value).decode()
     if limit and len(value) > limit:
         value = value[:limit]
     if _SPECIAL.search(value):
@@ -115,6 +116,7 @@ def _number(value: Any) -> str:
     return str(value) if isinstance(value, int | float) else str(int(str(value)))
 
 
+@functools.cache
 def _formatter(table: str) -> Callable[[Iterable[tuple[Any, ...]]], list[str]]:
     """rows -> their COPY lines, compiled per table from its column types.
 
@@ -123,9 +125,10 @@ def _formatter(table: str) -> Callable[[Iterable[tuple[Any, ...]]], list[str]]:
     cell for the common cases (numbers, NULLs, short clean strings).
     """
     types = dict(TABLE_BY_NAME[table].columns)
-    names = [f"c{index}" for index in range(len(normalize.COLUMNS[table]))]
+    columns = TABLE_BY_NAME[table].row_columns
+    names = [f"c{index}" for index in range(len(columns))]
     cells = []
-    for value, column in zip(names, normalize.COLUMNS[table], strict=True):
+    for value, column in zip(names, columns, strict=True):
         sql_type = types[column]
         if sql_type.startswith(("bigint", "int", "smallint", "double")):
             cells.append(
@@ -165,21 +168,20 @@ def _formatter(table: str) -> Callable[[Iterable[tuple[Any, ...]]], list[str]]:
     return namespace["format_rows"]
 
 
-_FORMATTERS = {table: _formatter(table) for table in normalize.COLUMNS}
 _SHARED_TABLES = frozenset({"gha_actors", "gha_repos", "gha_orgs", "gha_labels"})
 _EVENT_COLUMN = {
-    table: columns.index("event_id") for table, columns in normalize.COLUMNS.items() if "event_id" in columns
+    table.name: table.row_columns.index("event_id") for table in TABLES if "event_id" in table.row_columns
 }
 _KEY_GETTERS = {
-    table: operator.itemgetter(*(normalize.COLUMNS[table].index(k) for k in TABLE_BY_NAME[table].primary_key))
-    for table in normalize.COLUMNS
-    if TABLE_BY_NAME[table].primary_key
+    table.name: operator.itemgetter(*(table.row_columns.index(k) for k in table.primary_key))
+    for table in TABLES
+    if table.primary_key
 }
 
 
 def copy_text(table: str, rows: Iterable[tuple[Any, ...]]) -> str:
     """Rows of a table in COPY text format."""
-    lines = _FORMATTERS[table](rows)
+    lines = _formatter(table)(rows)
     lines.append("")
     return "\n".join(lines)
 
@@ -327,7 +329,7 @@ class HourWriter:
 
     def _copy(self, cur: cursor, target: str, table: str, data: bytes) -> int:
         # One read of the whole buffer: small reads would make the loader thread fight for the GIL.
-        sql = f"copy {target} ({', '.join(normalize.COLUMNS[table])}) from stdin"
+        sql = f"copy {target} ({', '.join(TABLE_BY_NAME[table].row_columns)}) from stdin"
         cur.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
         return cur.rowcount
 
@@ -403,7 +405,7 @@ class HourWriter:
 
     def _insert_events(self, cur: cursor, staging: str, data: bytes) -> set[int]:
         self._copy(cur, staging, "gha_events", data)
-        columns = ", ".join(normalize.COLUMNS["gha_events"])
+        columns = ", ".join(TABLE_BY_NAME["gha_events"].row_columns)
         cur.execute(
             f"insert into gha_events ({columns}) select {columns} from {staging} "
             "on conflict do nothing returning id"
@@ -433,7 +435,7 @@ class HourWriter:
 
     def _merge(self, cur: cursor, table: str, staging: str, data: bytes) -> int:
         self._copy(cur, staging, table, data)
-        columns = ", ".join(normalize.COLUMNS[table])
+        columns = ", ".join(TABLE_BY_NAME[table].row_columns)
         cur.execute(f"insert into {table} ({columns}) select {columns} from {staging} on conflict do nothing")
         return int(cur.rowcount)
 

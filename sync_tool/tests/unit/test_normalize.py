@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from devstats_sync import normalize
+from devstats_sync.schema import TABLE_BY_NAME
 
 from sync_tool.tests.support.events import CURRENT, PRE2015, fixture_events
 
@@ -20,7 +21,7 @@ def rows_of(event: dict[str, Any]) -> tuple[int, dict[str, list[tuple[Any, ...]]
 
 
 def column(table: str, name: str, row: tuple[Any, ...]) -> Any:
-    return row[normalize.COLUMNS[table].index(name)]
+    return row[TABLE_BY_NAME[table].row_columns.index(name)]
 
 
 def test_fixtures_cover_every_event_type_devstats_normalizes() -> None:
@@ -119,7 +120,7 @@ def test_every_fixture_event_lands_in_the_right_tables(  # noqa: PLR0912, PLR091
         assert (member["id"], member["login"]) in {(a[0], a[1]) for a in tables["gha_actors"]}
     # Every row of an event-keyed table points at this event.
     for table, table_rows in tables.items():
-        if "event_id" in normalize.COLUMNS[table]:
+        if "event_id" in TABLE_BY_NAME[table].row_columns:
             assert {column(table, "event_id", r) for r in table_rows} <= {event_id}, table
 
 
@@ -193,5 +194,5 @@ def test_an_hour_normalized_in_parts_has_the_rows_of_one_pass() -> None:
     whole_tables, merged_tables = whole.finish(), merged.finish()
     for table in shared:
         assert sorted(map(repr, whole_tables[table])) == sorted(map(repr, merged_tables[table])), table
-    assert (9, "n", "Name") in merged_tables["gha_actors"]
+    assert normalize.row.gha_actors(id=9, login="n", name="Name") in merged_tables["gha_actors"]
     assert merged.unknown_types == whole.unknown_types == {"SomeNewEvent": 1}

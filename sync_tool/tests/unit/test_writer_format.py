@@ -2,13 +2,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from devstats_sync import normalize, writer
+from devstats_sync import writer
 from devstats_sync.archive import hour_file_name
+from devstats_sync.normalize import row
 
 
 def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
-    row = (7, "a\tb\\c\nd\re\x00f", "2024-01-01T00:00:00", 1, "login", 2, "o/r", "Type")
-    (line, end) = writer.copy_text("gha_texts", [row]).split("\n")
+    text = row.gha_texts(
+        event_id=7,
+        body="a\tb\\c\nd\re\x00f",
+        created_at="2024-01-01T00:00:00",
+        actor_id=1,
+        actor_login="login",
+        repo_id=2,
+        repo_name="o/r",
+        type="Type",
+    )
+    (line, end) = writer.copy_text("gha_texts", [text]).split("\n")
     assert end == ""
     assert line.split("\t") == [
         "7",
@@ -20,12 +30,14 @@ def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
         "o/r",
         "Type",
     ]
-    label = (1, "x" * 300, "ededed", None)
+    label = row.gha_labels(id=1, name="x" * 300, color="ededed")
     assert writer.copy_text("gha_labels", [label]) == "1\t" + "x" * 160 + "\tededed\t\\N\n"
-    assert writer.copy_text("gha_labels", [(1, "n", "c", True)]).endswith("\tt\n")
-    assert len(normalize.COLUMNS["gha_labels"]) == 4
+    assert writer.copy_text(
+        "gha_labels", [row.gha_labels(id=1, name="n", color="c", is_default=True)]
+    ).endswith("\tt\n")
     # Pre-2015 events carry some ids as floats.
-    assert writer.copy_text("gha_orgs", [(11213937.0, "o"), ("12", "p")]) == "11213937\to\n12\tp\n"
+    orgs = [row.gha_orgs(id=11213937.0, login="o"), row.gha_orgs(id="12", login="p")]
+    assert writer.copy_text("gha_orgs", orgs) == "11213937\to\n12\tp\n"
 
 
 def test_collision_ids_are_stable_and_out_of_every_other_range() -> None:
@@ -42,12 +54,45 @@ def test_hour_file_names_are_not_zero_padded() -> None:
 
 
 def test_event_keyed_rows_are_kept_once_per_key_first_one_winning() -> None:
-    forkee = ["x"] * len(normalize.COLUMNS["gha_forkees"])
-    base = (5, 1, "base", *forkee[3:])
-    head = (5, 1, "head", *forkee[3:])
-    other = (6, 1, "other", *forkee[3:])
+    dup = (1, "actor", 2, "o/r", "ForkEvent", "2024-01-01T00:00:00")
+
+    def forkee(forkee_id: int, name: str) -> tuple[object, ...]:
+        return row.gha_forkees(
+            id=forkee_id,
+            event_id=1,
+            name=name,
+            full_name=f"o/{name}",
+            owner_id=3,
+            fork=True,
+            created_at="2024-01-01T00:00:00",
+            updated_at="2024-01-01T00:00:00",
+            size=0,
+            stargazers_count=0,
+            has_issues=True,
+            has_downloads=True,
+            has_wiki=True,
+            forks=0,
+            open_issues=0,
+            watchers=0,
+            default_branch="main",
+            dup=dup,
+            dup_owner_login="o",
+        )
+
+    base, head, other = forkee(5, "base"), forkee(5, "head"), forkee(6, "other")
     kept = writer._unique_rows("gha_forkees", [base, head, other])
     assert len(kept) == 2
     assert set(kept) == {base, other}
-    texts = [(1, "a", "t", 1, "l", 2, "o/r", "T")] * 2
+    texts = [
+        row.gha_texts(
+            event_id=1,
+            body="a",
+            created_at="t",
+            actor_id=1,
+            actor_login="l",
+            repo_id=2,
+            repo_name="o/r",
+            type="T",
+        )
+    ] * 2
     assert writer._unique_rows("gha_texts", texts) == texts  # no key: every row is kept
