@@ -35,8 +35,8 @@ import psycopg2
 from devstats_sync import schema
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.filters import Router
-from devstats_sync.generator import GeneratorConfig, hour_lines, write_hour
 from devstats_sync.projects_config import Project
+from devstats_sync.sample_data import GeneratorConfig, hour_lines, write_hour
 from devstats_sync.scan import scan_hour
 from devstats_sync.writer import HourWriter
 from isal import igzip

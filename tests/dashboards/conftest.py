@@ -14,9 +14,9 @@ import psycopg2
 import pytest
 from devstats_sync.archive import Archive, hour_file_name
 from devstats_sync.embedded_postgres import EmbeddedPostgres
-from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.pipeline import PipelineConfig, provision, sync
 from devstats_sync.projects_config import load_projects, project_dsn
+from devstats_sync.sample_data import GeneratorConfig, write_hours
 
 # The generator opens every issue at 2025-01-02 03:04:05: hours around it give issues opened and
 # answered in the same week, month, quarter and year.

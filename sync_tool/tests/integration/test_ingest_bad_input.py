@@ -13,9 +13,9 @@ from pathlib import Path
 import orjson
 import psycopg2
 from devstats_sync.archive import Archive, hour_file_name
-from devstats_sync.generator import GeneratorConfig, hour_lines
 from devstats_sync.ingest import ingest
 from devstats_sync.projects_config import Project
+from devstats_sync.sample_data import GeneratorConfig, hour_lines
 
 from sync_tool.tests.support.archive_server import archive_server
 from sync_tool.tests.support.events import write_hour_file, write_projects_file

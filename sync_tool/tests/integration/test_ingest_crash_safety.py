@@ -14,9 +14,9 @@ from pathlib import Path
 
 import psycopg2
 from devstats_sync.archive import Archive
-from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.ingest import ingest
 from devstats_sync.projects_config import load_projects
+from devstats_sync.sample_data import GeneratorConfig, write_hours
 
 from sync_tool.tests.support.events import table_checksums, write_projects_file
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import psycopg2
 from devstats_sync.archive import Archive
-from devstats_sync.generator import GeneratorConfig, hour_lines, write_hours
 from devstats_sync.ingest import ingest
 from devstats_sync.normalize import repo_name_of
 from devstats_sync.projects_config import Project
+from devstats_sync.sample_data import GeneratorConfig, hour_lines, write_hours
 from devstats_sync.writer import COLLISION_BASE
 
 from sync_tool.tests.support.events import (

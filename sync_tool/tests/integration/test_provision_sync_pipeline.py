@@ -18,9 +18,9 @@ import pytest
 from devstats_sync import cli
 from devstats_sync.archive import Archive, hour_file_name
 from devstats_sync.embedded_postgres import EmbeddedPostgres
-from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.pipeline import PROVISIONED_METRIC, PipelineConfig, provision, sync
 from devstats_sync.projects_config import load_projects
+from devstats_sync.sample_data import GeneratorConfig, write_hours
 
 from sync_tool.tests.support.fake_github import FakeGitHub, quota, rate_limit_body
 

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from devstats_sync import scan
 from devstats_sync.filters import Router
-from devstats_sync.generator import GeneratorConfig, hour_lines
 from devstats_sync.normalize import repo_name_of
 from devstats_sync.projects_config import Project
+from devstats_sync.sample_data import GeneratorConfig, hour_lines
 
 from sync_tool.tests.support.events import CURRENT, PRE2015, fixture_lines, write_hour_file
 

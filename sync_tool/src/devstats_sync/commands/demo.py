@@ -24,10 +24,10 @@ from devstats_sync import __version__
 from devstats_sync.archive import Archive
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.filters import ProjectFilter
-from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.pipeline import PipelineConfig, provision, sync
 from devstats_sync.projects_config import ConfigError, Project, parse_hour, project_dsn
 from devstats_sync.run_options import add_projects_file, projects_from
+from devstats_sync.sample_data import GeneratorConfig, write_hours
 
 NAME = "demo"
 HELP = "run provision + sync for one project on a throwaway local PostgreSQL with generated hours"

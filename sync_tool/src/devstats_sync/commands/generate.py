@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from devstats_sync.generator import GeneratorConfig, write_hours
 from devstats_sync.projects_config import ConfigError, parse_hour
+from devstats_sync.sample_data import GeneratorConfig, write_hours
 
 NAME = "generate"
 HELP = "write deterministic, realistic GH Archive hour files (.json.gz) into a directory"

@@ -1,4 +1,4 @@
-"""Deterministic, realistic GH Archive hours: for tests, benchmarks and the local example run.
+"""Deterministic, realistic GH Archive events, an hour at a time.
 
 Events are shaped like real ones (the fixtures in shared/fixtures/gharchive): the same keys and
 nesting, the URL-heavy user and repository objects that make up most of an event's bytes, today's
@@ -14,13 +14,9 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import orjson
-from isal import igzip
-
-from devstats_sync.archive import hour_file_name
+from devstats_sync.sample_data.pre2015 import to_pre2015
 
 PRE2015_END = datetime(2015, 1, 1)
 TRIMMED_FROM = datetime(2025, 10, 7)
@@ -142,7 +138,9 @@ def _ts(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class _HourBuilder:
+class HourBuilder:
+    """The events of one hour, drawn from the seed and the hour."""
+
     def __init__(self, config: GeneratorConfig, hour: datetime) -> None:
         self.config = config
         self.hour = hour
@@ -623,87 +621,3 @@ def hash_name(text: str) -> int:
     for byte in text.encode():
         value = ((value ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
     return value
-
-
-def to_pre2015(event: dict[str, Any]) -> dict[str, Any]:
-    """The Timeline shape of an event: no id, a login actor, ``repository`` and thin payloads."""
-    owner, name = event["repo"]["name"].split("/", 1)
-    payload = dict(event["payload"])
-    if event["type"] == "PushEvent":
-        payload = {
-            "head": payload.get("head"),
-            "ref": payload.get("ref"),
-            "size": payload.get("size", 0),
-            "shas": [
-                [c["sha"], c["author"]["email"], c["message"], c["author"]["name"], True]
-                for c in payload.get("commits", ())
-            ],
-        }
-    elif event["type"] == "IssueCommentEvent":
-        payload = {"comment_id": payload["comment"]["id"], "issue_id": payload["issue"]["id"]}
-    elif event["type"] == "IssuesEvent":
-        payload = {
-            "action": payload["action"],
-            "issue": payload["issue"]["id"],
-            "number": payload["issue"]["number"],
-        }
-    elif event["type"] == "ForkEvent":
-        payload = {}
-    repository: dict[str, Any] = {
-        "id": event["repo"]["id"],
-        "name": name,
-        "owner": owner,
-        "fork": False,
-        "url": f"https://github.com/{owner}/{name}",
-        "created_at": "2012-01-01T00:00:00-08:00",
-        "master_branch": "master",
-        "private": False,
-    }
-    if "org" in event:
-        repository["organization"] = owner
-    created = datetime.strptime(event["created_at"], "%Y-%m-%dT%H:%M:%SZ") - timedelta(hours=8)
-    return {
-        "actor": event["actor"]["login"],
-        "actor_attributes": {
-            "login": event["actor"]["login"],
-            "type": "User",
-            "name": event["actor"]["login"].title(),
-        },
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S-08:00"),
-        "payload": payload,
-        "public": True,
-        "repository": repository,
-        "type": event["type"],
-        "url": f"https://github.com/{owner}/{name}",
-    }
-
-
-def hour_lines(config: GeneratorConfig, hour: datetime) -> Iterator[bytes]:
-    for event in _HourBuilder(config, hour).events():
-        yield orjson.dumps(event)
-
-
-def write_hour(directory: Path, hour: datetime, config: GeneratorConfig, level: int = 1) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / hour_file_name(hour)
-    tmp = path.with_name(path.name + ".tmp")
-    with igzip.open(tmp, "wb", compresslevel=level) as out:
-        batch: list[bytes] = []
-        for line in hour_lines(config, hour):
-            batch.append(line)
-            if len(batch) >= 2000:
-                out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
-    tmp.replace(path)
-    return path
-
-
-def write_hours(directory: Path, start: datetime, end: datetime, config: GeneratorConfig) -> list[Path]:
-    paths = []
-    hour = start
-    while hour < end:
-        paths.append(write_hour(directory, hour, config))
-        hour += timedelta(hours=1)
-    return paths

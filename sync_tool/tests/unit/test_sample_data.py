@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import orjson
-from devstats_sync.generator import GeneratorConfig, hour_lines, write_hours
+from devstats_sync.sample_data import GeneratorConfig, hour_lines, write_hours
 
 CONFIG = GeneratorConfig(seed=5, events_per_hour=600, focus_repos=("kubernetes/kubernetes",), focus_share=0.1)
 
