@@ -1,1 +1,2 @@
-"""Helpers shared by the test tiers: real servers (PostgreSQL, kube-apiserver) started on 127.0.0.1."""
+"""Helpers shared by the test tiers: servers started on 127.0.0.1 (kube-apiserver, Patroni members, stand-ins
+for GH Archive and the GitHub API) and what the sync tool reads and writes."""

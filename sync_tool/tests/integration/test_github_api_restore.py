@@ -12,7 +12,7 @@ from devstats_sync.api_restore import API_EVENT_BASE, ApiRestore
 from devstats_sync.github_api import GitHubClient
 from devstats_sync.projects_config import project_from_dict
 
-from sync_tool.tests.support.fake_github import FakeGitHub, quota, rate_limit_body
+from tests.support.github_api_server import GitHubApiServer, github_api_server, quota, rate_limit_body
 
 NOW = datetime(2024, 3, 5, 0)
 PROJECT = project_from_dict({"name": "acme", "orgs": ["acme"], "start_date": "2024-01-01"}, 0, "test")
@@ -187,7 +187,7 @@ ROUTES: dict[str, Any] = {
 
 
 @pytest.fixture
-def server() -> Iterator[FakeGitHub]:
+def server() -> Iterator[GitHubApiServer]:
     def script(token: str, path: str, query: str) -> tuple[int, dict[str, str], Any]:
         if path == "/rate_limit":
             return 200, {}, rate_limit_body(4000)
@@ -195,11 +195,8 @@ def server() -> Iterator[FakeGitHub]:
             return 404, quota(3999), {"message": "Not Found"}
         return 200, quota(3999), ROUTES[path]
 
-    fake = FakeGitHub(script)
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    with github_api_server(script) as api:
+        yield api
 
 
 def seed(cur: psycopg2.extensions.cursor) -> None:
@@ -233,7 +230,7 @@ def fetch(conn: psycopg2.extensions.connection, sql: str) -> list[tuple[Any, ...
 
 
 def test_state_changes_become_artificial_events_and_lost_objects_return(
-    db_dsn: str, server: FakeGitHub
+    db_dsn: str, server: GitHubApiServer
 ) -> None:
     conn = psycopg2.connect(db_dsn)
     with conn, conn.cursor() as cur:

@@ -17,8 +17,8 @@ from devstats_sync.ingest import ingest
 from devstats_sync.projects_config import Project
 from devstats_sync.sample_data import GeneratorConfig, hour_lines
 
-from sync_tool.tests.support.archive_server import archive_server
-from sync_tool.tests.support.events import write_hour_file, write_projects_file
+from tests.support.gharchive_server import gharchive_server
+from tests.support.sync_inputs import write_hour_file, write_projects_file
 
 H = [datetime(2024, 2, 1, hour) for hour in range(7)]
 CONFIG = GeneratorConfig(seed=31, events_per_hour=200, focus_repos=("acme/widget",), focus_share=0.5)
@@ -130,7 +130,7 @@ def test_downloads_retry_refetch_corrupt_files_and_report_404(
 ) -> None:
     bodies = {hour: gzip.compress(b"\n".join(generated(hour)) + b"\n") for hour in H[:4]}
     dsn = make_database(name="acme")
-    with archive_server() as server:
+    with gharchive_server() as server:
         server.serve(hour_file_name(H[0]), (200, bodies[H[0]]))
         # H[1]: 404, then published later.
         server.serve(hour_file_name(H[2]), (200, bodies[H[2]][:-100]), (200, bodies[H[2]]))  # truncated once

@@ -18,7 +18,8 @@ from devstats_sync.ingest import ingest
 from devstats_sync.projects_config import load_projects
 from devstats_sync.sample_data import GeneratorConfig, write_hours
 
-from sync_tool.tests.support.events import table_checksums, write_projects_file
+from tests.support.database_state import table_checksums
+from tests.support.sync_inputs import write_projects_file
 
 TRIALS = 20
 START, END = datetime(2024, 5, 1, 0), datetime(2024, 5, 1, 5)

@@ -15,14 +15,8 @@ from devstats_sync.projects_config import Project
 from devstats_sync.sample_data import GeneratorConfig, hour_lines, write_hours
 from devstats_sync.writer import COLLISION_BASE
 
-from sync_tool.tests.support.events import (
-    CURRENT,
-    PRE2015,
-    fixture_lines,
-    row_counts,
-    table_checksums,
-    write_hour_file,
-)
+from tests.support.database_state import row_counts, table_checksums
+from tests.support.sync_inputs import CURRENT, PRE2015, fixture_lines, write_hour_file
 
 START = datetime(2011, 2, 12)
 CURRENT_HOUR = datetime(2017, 7, 5, 18)

@@ -22,7 +22,7 @@ from devstats_sync.pipeline import PROVISIONED_METRIC, PipelineConfig, provision
 from devstats_sync.projects_config import load_projects
 from devstats_sync.sample_data import GeneratorConfig, write_hours
 
-from sync_tool.tests.support.fake_github import FakeGitHub, quota, rate_limit_body
+from tests.support.github_api_server import github_api_server, quota, rate_limit_body
 
 H0 = datetime(2024, 3, 4, 0)
 HOUR = timedelta(hours=1)
@@ -270,21 +270,16 @@ def test_sync_with_tokens_runs_the_api_step_and_skips_a_bad_token(
             return 200, {}, rate_limit_body(4000)
         return 200, quota(3999), []
 
-    fake = FakeGitHub(script)
-    fake.thread.start()
-    try:
+    with github_api_server(script) as api:
         config = config_for(setup, H0 + 3 * HOUR)
         config.skip_git = True
-        config.tokens, config.api_base_url = ["ghp_rejected_token_value", "ghp_good"], fake.url
+        config.tokens, config.api_base_url = ["ghp_rejected_token_value", "ghp_good"], api.url
         with caplog.at_level(logging.INFO):
             report = sync(config, project)
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
     assert report.problems == []
     api_line = next(line for line in report.lines if line.startswith("GitHub API:"))
     assert api_line.startswith("GitHub API: 2 repositories, 0 issues/PRs checked, 0 artificial events")
-    assert {p for _, p in fake.calls} >= {
+    assert {p for _, p in api.calls} >= {
         "/repos/kubernetes/kubernetes/issues",
         "/repos/kubernetes/test-infra/releases",
     }

@@ -4,36 +4,36 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from devstats_sync.github_api import GitHubApiError, GitHubClient, load_tokens
 
-from sync_tool.tests.support.fake_github import NOW, FakeGitHub, Reply, quota, rate_limit_body
+from tests.support.github_api_server import (
+    NOW,
+    GitHubApiServer,
+    Reply,
+    github_api_server,
+    quota,
+    rate_limit_body,
+)
 
 
 @pytest.fixture
-def github_server() -> Iterator[Callable[[Callable[[str, str, str], Reply]], FakeGitHub]]:
-    started: list[FakeGitHub] = []
-
-    def start(script: Callable[[str, str, str], Reply]) -> FakeGitHub:
-        fake = FakeGitHub(script)
-        fake.thread.start()
-        started.append(fake)
-        return fake
-
-    yield start
-    for fake in started:
-        fake.server.shutdown()
-        fake.server.server_close()
+def github_server() -> Iterator[Callable[[Callable[[str, str, str], Reply]], GitHubApiServer]]:
+    with ExitStack() as servers:
+        yield lambda script: servers.enter_context(github_api_server(script))
 
 
-def client(fake: FakeGitHub, tokens: list[str], sleeps: list[float], clock: list[float]) -> GitHubClient:
+def client(
+    server: GitHubApiServer, tokens: list[str], sleeps: list[float], clock: list[float]
+) -> GitHubClient:
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
         clock[0] += seconds
 
-    return GitHubClient(tokens, fake.url, backoff=1.0, max_retries=3, sleep=sleep, clock=lambda: clock[0])
+    return GitHubClient(tokens, server.url, backoff=1.0, max_retries=3, sleep=sleep, clock=lambda: clock[0])
 
 
 ISSUE = {
@@ -48,7 +48,7 @@ ISSUE = {
 }
 
 
-def test_rotates_to_the_token_with_most_quota(github_server: Callable[..., FakeGitHub]) -> None:
+def test_rotates_to_the_token_with_most_quota(github_server: Callable[..., GitHubApiServer]) -> None:
     remaining = {"tok-a": 1, "tok-b": 50}
 
     def script(token: str, path: str, query: str) -> Reply:
@@ -57,21 +57,21 @@ def test_rotates_to_the_token_with_most_quota(github_server: Callable[..., FakeG
         remaining[token] -= 1
         return 200, quota(remaining[token]), [ISSUE]
 
-    fake = github_server(script)
-    api = client(fake, ["tok-a", "tok-b"], [], [NOW])
+    server = github_server(script)
+    api = client(server, ["tok-a", "tok-b"], [], [NOW])
     assert api.check_tokens() == {1: 1, 2: 50}
     for _ in range(3):
         api.get("/repos/o/r/issues")
-    assert [t for t, p in fake.calls if p != "/rate_limit"] == ["tok-b", "tok-b", "tok-b"]
+    assert [t for t, p in server.calls if p != "/rate_limit"] == ["tok-b", "tok-b", "tok-b"]
     remaining["tok-b"] = 1  # b's next answer says it is spent: a takes over
     api.tokens[1].remaining = 2
     api.get("/repos/o/r/issues")
     api.get("/repos/o/r/issues")
-    assert [t for t, p in fake.calls if p != "/rate_limit"][-2:] == ["tok-b", "tok-a"]
+    assert [t for t, p in server.calls if p != "/rate_limit"][-2:] == ["tok-b", "tok-a"]
 
 
 def test_primary_rate_limit_rotates_then_waits_for_the_reset(
-    github_server: Callable[..., FakeGitHub],
+    github_server: Callable[..., GitHubApiServer],
 ) -> None:
     clock = [NOW]
     reset = {"tok-a": NOW + 120, "tok-b": NOW + 45}
@@ -88,29 +88,29 @@ def test_primary_rate_limit_rotates_then_waits_for_the_reset(
             )
         return 200, quota(4999, clock[0] + 3600), {"ok": True}
 
-    fake = github_server(script)
+    server = github_server(script)
     sleeps: list[float] = []
-    api = client(fake, ["tok-a", "tok-b"], sleeps, clock)
+    api = client(server, ["tok-a", "tok-b"], sleeps, clock)
     _, body = api.get("/repos/o/r")
     assert body["ok"] is True  # PyGithub adds the request path as "url"
     # Both tried, both spent: one wait until b's reset (+1s margin), then b answers.
-    assert [t for t, _ in fake.calls] == ["tok-a", "tok-b", "tok-b"]
+    assert [t for t, _ in server.calls] == ["tok-a", "tok-b", "tok-b"]
     assert sleeps == [46.0]
     assert api.stats.waits == 1
 
 
-def test_wait_longer_than_the_limit_is_an_error(github_server: Callable[..., FakeGitHub]) -> None:
-    fake = github_server(
+def test_wait_longer_than_the_limit_is_an_error(github_server: Callable[..., GitHubApiServer]) -> None:
+    server = github_server(
         lambda token, path, query: (403, quota(0, NOW + 7200), {"message": "API rate limit exceeded"})
     )
-    api = client(fake, ["tok-a"], [], [NOW])
+    api = client(server, ["tok-a"], [], [NOW])
     api.max_wait = 600
     with pytest.raises(GitHubApiError, match=r"out of quota for 7201s more"):
         api.get("/repos/o/r")
 
 
 def test_server_errors_and_secondary_limits_are_retried_with_backoff(
-    github_server: Callable[..., FakeGitHub],
+    github_server: Callable[..., GitHubApiServer],
 ) -> None:
     answers: list[Reply] = [
         (502, {}, {"message": "Server Error"}),
@@ -125,25 +125,25 @@ def test_server_errors_and_secondary_limits_are_retried_with_backoff(
         ),
         (200, quota(3999), [ISSUE]),
     ]
-    fake = github_server(lambda token, path, query: answers.pop(0))
+    server = github_server(lambda token, path, query: answers.pop(0))
     sleeps: list[float] = []
-    api = client(fake, ["tok-a"], sleeps, [NOW])
+    api = client(server, ["tok-a"], sleeps, [NOW])
     _, body = api.get("/repos/o/r/issues")
     assert body == [ISSUE]
     assert sleeps == [1.0, 2.0, 7.0]
     assert api.stats.retries == 3
 
 
-def test_retries_give_up_with_a_clear_error(github_server: Callable[..., FakeGitHub]) -> None:
-    fake = github_server(lambda token, path, query: (500, {}, {"message": "boom"}))
-    api = client(fake, ["tok-a"], [], [NOW])
+def test_retries_give_up_with_a_clear_error(github_server: Callable[..., GitHubApiServer]) -> None:
+    server = github_server(lambda token, path, query: (500, {}, {"message": "boom"}))
+    api = client(server, ["tok-a"], [], [NOW])
     with pytest.raises(GitHubApiError, match=r"GET /repos/o/r: HTTP 500: boom"):
         api.get("/repos/o/r")
-    assert len(fake.calls) == 4
+    assert len(server.calls) == 4
 
 
 def test_bad_token_is_reported_by_position_and_never_printed(
-    github_server: Callable[..., FakeGitHub], caplog: pytest.LogCaptureFixture
+    github_server: Callable[..., GitHubApiServer], caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "ghp_SECRETsecretSECRET0123456789abcdef"
 
@@ -158,8 +158,8 @@ def test_bad_token_is_reported_by_position_and_never_printed(
             return 200, {}, rate_limit_body(100)
         return 200, quota(99), {"ok": True}
 
-    fake = github_server(script)
-    api = client(fake, ["tok-good", secret, "tok-other"], [], [NOW])
+    server = github_server(script)
+    api = client(server, ["tok-good", secret, "tok-other"], [], [NOW])
     with caplog.at_level(logging.DEBUG):
         quotas = api.check_tokens()
         api.get("/repos/o/r")
@@ -169,21 +169,21 @@ def test_bad_token_is_reported_by_position_and_never_printed(
     assert secret not in caplog.text
 
 
-def test_all_tokens_bad_is_an_error(github_server: Callable[..., FakeGitHub]) -> None:
-    fake = github_server(lambda token, path, query: (401, {}, {"message": "Bad credentials"}))
-    api = client(fake, ["a", "b"], [], [NOW])
+def test_all_tokens_bad_is_an_error(github_server: Callable[..., GitHubApiServer]) -> None:
+    server = github_server(lambda token, path, query: (401, {}, {"message": "Bad credentials"}))
+    api = client(server, ["a", "b"], [], [NOW])
     with pytest.raises(GitHubApiError, match="none of the 2 GitHub token"):
         api.check_tokens()
 
 
-def test_pages_follow_the_link_header(github_server: Callable[..., FakeGitHub]) -> None:
+def test_pages_follow_the_link_header(github_server: Callable[..., GitHubApiServer]) -> None:
     def script(token: str, path: str, query: str) -> Reply:
         page = int(dict(p.split("=") for p in query.split("&"))["page"])
         link = {"Link": f'<http://x/repos/o/r/issues?page={page + 1}>; rel="next"'} if page < 3 else {}
         return 200, {**quota(100 - page), **link}, [{"id": page}]
 
-    fake = github_server(script)
-    api = client(fake, ["t"], [], [NOW])
+    server = github_server(script)
+    api = client(server, ["t"], [], [NOW])
     assert list(api.pages("/repos/o/r/issues", {"state": "all"})) == [
         [{"id": 1}],
         [{"id": 2}],

@@ -8,7 +8,7 @@ import pytest
 from devstats_sync import normalize
 from devstats_sync.schema import TABLE_BY_NAME
 
-from sync_tool.tests.support.events import CURRENT, PRE2015, fixture_events
+from tests.support.sync_inputs import CURRENT, PRE2015, fixture_events
 
 ALL_EVENTS = [*fixture_events(CURRENT), *fixture_events(PRE2015)]
 

@@ -14,7 +14,7 @@ from devstats_sync.normalize import repo_name_of
 from devstats_sync.projects_config import Project
 from devstats_sync.sample_data import GeneratorConfig, hour_lines
 
-from sync_tool.tests.support.events import CURRENT, PRE2015, fixture_lines, write_hour_file
+from tests.support.sync_inputs import CURRENT, PRE2015, fixture_lines, write_hour_file
 
 START = datetime(2011, 2, 12)
 PROJECTS = [

@@ -1,4 +1,5 @@
-"""A local stand-in for api.github.com: a real HTTP server on 127.0.0.1 answering from a script.
+"""A local stand-in for api.github.com (unreachable here): a real HTTP server on 127.0.0.1 answering
+from a script.
 
 Shared by the unit tier (the client's rotation, waits and retries) and the sync tier (the API step
 against a real database).
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,20 +18,20 @@ NOW = 1_700_000_000.0
 Reply = tuple[int, dict[str, str], Any]
 
 
-class FakeGitHub:
+class GitHubApiServer:
     """Scripted answers: ``script(token, path, query) -> (status, headers, body)``; records every call."""
 
     def __init__(self, script: Callable[[str, str, str], Reply]) -> None:
         self.script = script
         self.calls: list[tuple[str, str]] = []
-        fake = self
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 token = self.headers.get("Authorization", "").split(" ", 1)[-1]
                 path, _, query = self.path.partition("?")
-                fake.calls.append((token, path))
-                status, headers, body = fake.script(token, path, query)
+                server.calls.append((token, path))
+                status, headers, body = server.script(token, path, query)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -48,6 +50,19 @@ class FakeGitHub:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@contextmanager
+def github_api_server(script: Callable[[str, str, str], Reply]) -> Iterator[GitHubApiServer]:
+    """The server, answering until the block ends (also when it fails)."""
+    server = GitHubApiServer(script)
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+        server.thread.join()
 
 
 def quota(remaining: int, reset: float = NOW + 600) -> dict[str, str]:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class ArchiveServer:
+class GhArchiveServer:
     def __init__(self) -> None:
         # name -> list of (status, body); the last one repeats once the others are used up.
         self.responses: dict[str, list[tuple[int, bytes]]] = {}
@@ -28,8 +28,8 @@ class ArchiveServer:
 
 
 @contextmanager
-def archive_server() -> Iterator[ArchiveServer]:
-    state = ArchiveServer()
+def gharchive_server() -> Iterator[GhArchiveServer]:
+    state = GhArchiveServer()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
