@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 import psycopg2
 from devstats_sync import schema
+from devstats_sync.copy_format import copy_text
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.metrics import run_metrics
 from devstats_sync.normalize import row
 from devstats_sync.projects_config import Project
 from devstats_sync.schema import TABLE_BY_NAME
-from devstats_sync.writer import copy_text
 
 TARGET_SECONDS = 60.0
 YEAR_START = datetime(2024, 1, 1)

@@ -35,7 +35,7 @@ from devstats_sync.schema import TABLE_BY_NAME
 log = logging.getLogger(__name__)
 
 API_EVENT_BASE = 1 << 48
-_API_EVENT_END = 1 << 60  # collision-safe archive ids start here (see writer.py)
+_API_EVENT_END = 1 << 60  # collision-safe archive ids start here (see event_ids.py)
 ARTIFICIAL = "ArtificialEvent"
 _VARCHAR_RE = re.compile(r"^varchar\((\d+)\)")
 WATERMARK_VAR = "github_api_synced_until"

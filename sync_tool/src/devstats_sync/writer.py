@@ -11,42 +11,31 @@ fail and the hour roll back, to be retried, rather than lose an event. The hour'
 mark is written in the same transaction. A crash at any point rolls the whole hour back; re-running
 an hour finds its rows already there and changes nothing.
 
-Event ids: GitHub restarted event ids on 2025-10-08, so a new event can carry the id of a different,
-older one. An event whose id is taken by a different event (other type, actor, repository or time)
-is stored under a collision-safe id derived from its original id and fingerprint, in the range
-[2^60, 2^63), which neither GitHub ids, DevStats' API ids (from 2^48) nor derived pre-2015 ids
-(negative) use. The derivation is deterministic, so re-runs find the same id.
+The hour's event ids come from :mod:`devstats_sync.event_ids`, its COPY lines from
+:mod:`devstats_sync.copy_format`.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
-import hashlib
 import io
 import operator
-import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 from psycopg2.extensions import connection, cursor
 
 from devstats_sync import normalize
+from devstats_sync.copy_format import copy_text
+from devstats_sync.event_ids import assign_ids
 from devstats_sync.schema import TABLE_BY_NAME, TABLES
 
-COLLISION_BASE = 1 << 60
 _EPOCH = datetime(1970, 1, 1)
-_COLLISION_SPAN = (1 << 63) - COLLISION_BASE
 _HOUR_LOCK = 0x6768_6172  # advisory lock class for "an hour of this database is being written"
-_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
-_VARCHAR = re.compile(r"^varchar\((\d+)\)")
-
-Fingerprint = tuple[str, int, int, str]
 
 
 @dataclass
@@ -90,84 +79,6 @@ def _normalize_all(identified: Sequence[tuple[int, dict[str, Any]]], result: Hou
     return rows
 
 
-def _cell(value: Any, limit: int) -> str:
-    """A text cell in COPY text format, cut to its varchar width as DevStats does."""
-    if value is None:
-        return "\\N"
-    if type(value) is not str:
-        value = str(value) if isinstance(value, int | float | datetime) else orjson.dumps(value).decode()
-    if limit and len(value) > limit:
-        value = value[:limit]
-    if _SPECIAL.search(value):
-        value = (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\x00", "")
-        )
-    return value
-
-
-def _number(value: Any) -> str:
-    """Numbers that arrive as floats (``11213937.0`` in pre-2015 events) or strings."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value) if isinstance(value, int | float) else str(int(str(value)))
-
-
-@functools.cache
-def _formatter(table: str) -> Callable[[Iterable[tuple[Any, ...]]], list[str]]:
-    """rows -> their COPY lines, compiled per table from its column types.
-
-    Formatting is most of the client's work on a write. The generated list comprehension unpacks
-    each row into locals and builds its line as one f-string: no Python call per row, and none per
-    cell for the common cases (numbers, NULLs, short clean strings).
-    """
-    types = dict(TABLE_BY_NAME[table].columns)
-    columns = TABLE_BY_NAME[table].row_columns
-    names = [f"c{index}" for index in range(len(columns))]
-    cells = []
-    for value, column in zip(names, columns, strict=True):
-        sql_type = types[column]
-        if sql_type.startswith(("bigint", "int", "smallint", "double")):
-            cells.append(
-                f"{{N if {value} is None else {value} if type({value}) is int else number({value})}}"
-            )
-        elif sql_type.startswith("boolean"):
-            cells.append(f"{{N if {value} is None else (T if {value} else F)}}")
-        else:
-            match = _VARCHAR.match(sql_type)
-            limit = int(match.group(1)) if match else 0
-            fits = f" and len({value}) <= {limit}" if limit else ""
-            clean = " and ".join(f"{char} not in {value}" for char in ("NL", "BACKSLASH", "CR", "TAB", "NUL"))
-            cells.append(
-                # Five substring searches: far cheaper than one isprintable() on long bodies, which
-                # looks every character up; the rare string holding one of them goes to cell().
-                f"{{N if {value} is None else {value} if type({value}) is str{fits} "
-                f"and {clean} else cell({value}, {limit})}}"
-            )
-    line = "\\t".join(cells)
-    unpack = ", ".join(names) + ","
-    source = f'def format_rows(rows):\n    return [f"{line}" for {unpack} in rows]\n'
-    namespace: dict[str, Any] = {
-        "N": "\\N",
-        "T": "t",
-        "F": "f",
-        "BACKSLASH": "\\",
-        "NL": "\n",
-        "CR": "\r",
-        "TAB": "\t",
-        "NUL": "\x00",
-        "cell": _cell,
-        "number": _number,
-        "type": type,
-        "len": len,
-    }
-    exec(compile(source, f"<copy formatter for {table}>", "exec"), namespace)
-    return namespace["format_rows"]
-
-
 _SHARED_TABLES = frozenset({"gha_actors", "gha_repos", "gha_orgs", "gha_labels"})
 _EVENT_COLUMN = {
     table.name: table.row_columns.index("event_id") for table in TABLES if "event_id" in table.row_columns
@@ -177,91 +88,6 @@ _KEY_GETTERS = {
     for table in TABLES
     if table.primary_key
 }
-
-
-def copy_text(table: str, rows: Iterable[tuple[Any, ...]]) -> str:
-    """Rows of a table in COPY text format."""
-    lines = _formatter(table)(rows)
-    lines.append("")
-    return "\n".join(lines)
-
-
-def collision_id(original: int, fingerprint: Fingerprint, attempt: int) -> int:
-    digest = hashlib.blake2b(repr((original, fingerprint, attempt)).encode(), digest_size=8).digest()
-    return COLLISION_BASE + int.from_bytes(digest, "big") % _COLLISION_SPAN
-
-
-def _fingerprint(event: dict[str, Any]) -> Fingerprint:
-    if normalize.is_pre2015(event):
-        actor = event.get("actor")
-        login = actor if isinstance(actor, str) else (actor or {}).get("login") or ""
-        repository = event.get("repository") or {}
-        return (
-            str(event.get("type") or "UnknownEvent")[:40],
-            normalize.hash_id("actor", login) if login else 0,
-            int(repository.get("id") or 0) or normalize.hash_id("repo", normalize.repo_name_of(event) or ""),
-            normalize.utc(event.get("created_at")) or "",
-        )
-    return (
-        str(event.get("type") or "UnknownEvent")[:40],
-        int((event.get("actor") or {}).get("id") or 0),
-        int((event.get("repo") or {}).get("id") or 0),
-        normalize.utc(event.get("created_at")) or "",
-    )
-
-
-def _stored_fingerprints(cur: cursor, ids: list[int]) -> dict[int, Fingerprint]:
-    # GitHub ids grow with time, so a new hour's ids usually lie above everything stored: one index
-    # probe of their range then saves looking each of them up.
-    cur.execute("select 1 from gha_events where id between %s and %s limit 1", (min(ids), max(ids)))
-    if cur.fetchone() is None:
-        return {}
-    cur.execute("select id, type, actor_id, repo_id, created_at from gha_events where id = any(%s)", (ids,))
-    return {row[0]: (row[1], row[2], row[3], row[4].isoformat()) for row in cur.fetchall()}
-
-
-def _content_digest(event: dict[str, Any]) -> bytes:
-    return hashlib.blake2b(orjson.dumps(event, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
-
-
-def assign_ids(
-    cur: cursor, events: Sequence[dict[str, Any]]
-) -> tuple[list[tuple[int, dict[str, Any]]], int, int]:
-    """Final ids for an hour's events, how many were moved to collision-safe ids, how many are stored.
-
-    Exact duplicates within the hour are dropped. Fingerprints and content digests are computed only
-    for ids seen twice, which is rare.
-    """
-    taken_here: dict[int, dict[str, Any]] = {}
-    pending: list[tuple[int, int, dict[str, Any]]] = []
-    for event in events:
-        original = normalize.event_id_of(event)
-        pending.append((original, original, event))
-    result: list[tuple[int, dict[str, Any]]] = []
-    moved = 0
-    stored_already = 0
-    attempt = 0
-    while pending:
-        in_db = _stored_fingerprints(cur, [candidate for _, candidate, _ in pending])
-        retry: list[tuple[int, int, dict[str, Any]]] = []
-        for original, candidate, event in pending:
-            other = taken_here.get(candidate)
-            if other is not None:
-                if _content_digest(other) == _content_digest(event):
-                    continue  # the same event twice in one hour file
-                retry.append((original, collision_id(original, _fingerprint(event), attempt), event))
-                continue
-            stored = in_db.get(candidate)
-            if stored is not None and stored != _fingerprint(event):
-                retry.append((original, collision_id(original, _fingerprint(event), attempt), event))
-                continue
-            taken_here[candidate] = event
-            result.append((candidate, event))
-            moved += candidate != original
-            stored_already += stored is not None
-        pending = retry
-        attempt += 1
-    return result, moved, stored_already
 
 
 class HourWriter:

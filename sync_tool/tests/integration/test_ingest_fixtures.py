@@ -9,11 +9,11 @@ from pathlib import Path
 import orjson
 import psycopg2
 from devstats_sync.archive import Archive
+from devstats_sync.event_ids import COLLISION_BASE
 from devstats_sync.ingest import ingest
 from devstats_sync.normalize import repo_name_of
 from devstats_sync.projects_config import Project
 from devstats_sync.sample_data import GeneratorConfig, hour_lines, write_hours
-from devstats_sync.writer import COLLISION_BASE
 
 from tests.support.database_state import row_counts, table_checksums
 from tests.support.sync_inputs import CURRENT, PRE2015, fixture_lines, write_hour_file

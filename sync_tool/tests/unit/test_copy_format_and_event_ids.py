@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from devstats_sync import writer
+from devstats_sync import copy_format, event_ids, writer
 from devstats_sync.archive import hour_file_name
 from devstats_sync.normalize import row
 
@@ -18,7 +18,7 @@ def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
         repo_name="o/r",
         type="Type",
     )
-    (line, end) = writer.copy_text("gha_texts", [text]).split("\n")
+    (line, end) = copy_format.copy_text("gha_texts", [text]).split("\n")
     assert end == ""
     assert line.split("\t") == [
         "7",
@@ -31,21 +31,21 @@ def test_copy_text_escapes_and_cuts_to_column_widths() -> None:
         "Type",
     ]
     label = row.gha_labels(id=1, name="x" * 300, color="ededed")
-    assert writer.copy_text("gha_labels", [label]) == "1\t" + "x" * 160 + "\tededed\t\\N\n"
-    assert writer.copy_text(
+    assert copy_format.copy_text("gha_labels", [label]) == "1\t" + "x" * 160 + "\tededed\t\\N\n"
+    assert copy_format.copy_text(
         "gha_labels", [row.gha_labels(id=1, name="n", color="c", is_default=True)]
     ).endswith("\tt\n")
     # Pre-2015 events carry some ids as floats.
     orgs = [row.gha_orgs(id=11213937.0, login="o"), row.gha_orgs(id="12", login="p")]
-    assert writer.copy_text("gha_orgs", orgs) == "11213937\to\n12\tp\n"
+    assert copy_format.copy_text("gha_orgs", orgs) == "11213937\to\n12\tp\n"
 
 
 def test_collision_ids_are_stable_and_out_of_every_other_range() -> None:
     fingerprint = ("PushEvent", 1, 2, "2025-10-09T00:00:00")
-    first = writer.collision_id(123, fingerprint, 0)
-    assert first == writer.collision_id(123, fingerprint, 0)
-    assert first != writer.collision_id(123, fingerprint, 1)
-    assert writer.COLLISION_BASE <= first < 1 << 63
+    first = event_ids.collision_id(123, fingerprint, 0)
+    assert first == event_ids.collision_id(123, fingerprint, 0)
+    assert first != event_ids.collision_id(123, fingerprint, 1)
+    assert event_ids.COLLISION_BASE <= first < 1 << 63
 
 
 def test_hour_file_names_are_not_zero_padded() -> None:
