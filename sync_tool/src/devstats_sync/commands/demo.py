@@ -13,6 +13,8 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import logging
+import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +35,7 @@ NAME = "demo"
 HELP = "run provision + sync for one project on a throwaway local PostgreSQL with generated hours"
 SUMMARY_FILE = "summary.json"
 ANSWERS_FILE = "queries.json"
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,13 +153,32 @@ def _run(
         figures = _figures(project_dsn(base, project.db))
         if args.queries:
             answers = _answers(project_dsn(base, project.db), json.loads(args.queries.read_text()))
-            answers_file.write_text(json.dumps(answers, indent=1) + "\n")
+            _write_whole(answers_file, json.dumps(answers, indent=1) + "\n")
     figures.update(
         hours_loaded=provisioned.hours_loaded + synced.hours_loaded,
         seconds=round(provisioned.seconds + synced.seconds, 1),
         log=[*provisioned.lines, *synced.lines],
     )
     return figures
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Renamed into place whole: a run killed while writing leaves the previous file or none."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _previous_summary(path: Path) -> dict[str, Any] | None:
+    """The summary of the last run in the state directory; an unreadable one means run again."""
+    try:
+        previous = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        log.warning("%s cannot be read (%s); running again", path, error)
+        return None
+    return previous if isinstance(previous, dict) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -173,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="devstats-demo-state-"))
     summary_path = state_dir / SUMMARY_FILE
     fingerprint = _fingerprint(args, project)
-    previous = json.loads(summary_path.read_text()) if summary_path.is_file() else None
+    previous = _previous_summary(summary_path)
     if previous and previous.get("fingerprint") == fingerprint:
         summary = {**previous, "hours_loaded": 0, "up_to_date": True}
     else:
@@ -189,8 +211,7 @@ def run(args: argparse.Namespace) -> int:
             "up_to_date": False,
             **_run(project, archive_dir, args, end, state_dir / ANSWERS_FILE),
         }
-        state_dir.mkdir(parents=True, exist_ok=True)
-        summary_path.write_text(json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
+        _write_whole(summary_path, json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
     if args.json:
         print(json.dumps(summary))
         return 0
