@@ -4,23 +4,28 @@ The base is ``https://data.gharchive.org/``, any other HTTP(S) base URL, or a lo
 (a path or ``file://`` URL), read in place. Downloads land in the cache under a temporary name and
 are renamed only once complete, so concurrent syncs (one per foundation) and crashes never leave a
 partial file under the real name; content that later proves corrupt is dropped with
-:meth:`Archive.invalidate` and fetched again.
+:meth:`Archive.invalidate` and fetched again. Cached files are readable by all (modulo the umask), as
+the shared cache volume's other readers need. A 429 or 503 with ``Retry-After`` waits that long.
 """
 
 from __future__ import annotations
 
+import email.utils
+import http.client
 import logging
 import os
-import tempfile
+import secrets
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_BASE_URL = "https://data.gharchive.org/"
+# Longest wait a Retry-After may ask for before the download counts as failed for this run.
+MAX_RETRY_AFTER = 600.0
 log = logging.getLogger(__name__)
 
 
@@ -109,19 +114,26 @@ class Archive:
                     return None
                 retryable = error.code == 429 or error.code >= 500
                 problem = f"HTTP {error.code} {error.reason}"
-            except (urllib.error.URLError, OSError, ArchiveError) as error:
+                asked = retry_after(error.headers.get("Retry-After")) if error.headers else None
+            except (urllib.error.URLError, OSError, http.client.HTTPException, ArchiveError) as error:
                 retryable = True
                 problem = str(getattr(error, "reason", None) or error)
+                asked = None
+            if asked is not None and asked > MAX_RETRY_AFTER:
+                retryable = False
+                problem += f", asked to retry after {asked:.0f}s"
             if not retryable or attempt >= self.retries:
                 raise ArchiveError(f"cannot download {url}: {problem} (after {attempt + 1} attempt(s))")
-            delay = min(self.backoff * 2**attempt, 60.0)
+            delay = asked if asked is not None else min(self.backoff * 2**attempt, 60.0)
             log.warning("download of %s failed (%s); retrying in %.1fs", url, problem, delay)
             self.sleep(delay)
             attempt += 1
 
     def _download_once(self, url: str, target: Path) -> Path:
         request = urllib.request.Request(url, headers={"User-Agent": "devstats-sync"})
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        tmp_name = str(target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+        # Unlike mkstemp's 0600, the umask decides: other pods read the shared cache.
+        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with (
                 os.fdopen(fd, "wb") as out,
@@ -139,3 +151,19 @@ class Archive:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return target
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number of seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)

@@ -34,12 +34,23 @@ def run(args: argparse.Namespace) -> int:
     start, end = parse_hour(args.start, "--from"), parse_hour(args.end, "--to")
     if end <= start:
         raise ConfigError("--to must be after --from")
+    for repo in args.repos or ():
+        owner, _, name = repo.partition("/")
+        if not owner or not name or "/" in name or repo != repo.strip() or " " in repo:
+            raise ConfigError(f"--repos {repo!r}: expected OWNER/NAME, e.g. kubernetes/kubernetes")
+    if args.events < 1:
+        raise ConfigError(f"--events {args.events}: at least 1")
+    if not 0 <= args.share <= 1:
+        raise ConfigError(f"--share {args.share}: a fraction between 0 and 1")
     config = GeneratorConfig(
         seed=args.seed,
         events_per_hour=args.events,
         focus_repos=tuple(args.repos or ()),
         focus_share=args.share,
     )
-    paths = write_hours(args.out, start, end, config)
+    try:
+        paths = write_hours(args.out, start, end, config)
+    except OSError as error:
+        raise ConfigError(f"--out {args.out}: {error.strerror or error}") from None
     print(f"wrote {len(paths)} hour file(s) into {args.out}")
     return 0
