@@ -12,8 +12,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from devstats_sync import __version__
+import psycopg2
+
+from devstats_sync import __version__, exit_codes
+from devstats_sync.connections import ConnectError
 from devstats_sync.projects_config import ConfigError
+from devstats_sync.schema import SchemaTooNewError
 
 COMMANDS: tuple[str, ...] = (
     "devstats_sync.commands.ingest",
@@ -46,7 +50,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except ConfigError as error:
         print(f"devstats-sync: {error}", file=sys.stderr)
-        return 2
+        return exit_codes.CONFIG
+    except ConnectError as error:
+        print(f"devstats-sync: {error}", file=sys.stderr)
+        return error.exit_code
+    except SchemaTooNewError as error:
+        print(f"devstats-sync: {error}", file=sys.stderr)
+        return exit_codes.CONFIG
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+        said = " ".join(str(error).split()) or type(error).__name__
+        print(f"devstats-sync: lost the database connection: {said}; the next run resumes", file=sys.stderr)
+        return exit_codes.FAILED
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
 """GH Archive -> project databases for an hour range: one scan of each hour serves every project.
 
-For each hour some project still lacks (no ``gha_parsed`` mark), the file is fetched once, scanned
-once, and each project's share is written in its own transaction. A missing hour (404) is reported
-and left unmarked, so the next run tries it again; a corrupt download is fetched again once; a
-corrupt local file is reported and skipped. None of these stops the other hours.
+For each hour some project still lacks (no ``gha_parsed`` mark), and for each hour a project has on
+record as failed (however old), the file is fetched once, scanned once, and each project's share is
+written in its own transaction. An hour that cannot be completed (missing from the archive, a failed
+or undecodable download, refused by the database) is recorded as failed in that project's database
+(:mod:`devstats_sync.hour_records`) and retried by every run until it is done; none of these stops
+the other hours. A file without a single decodable event is a failed download, never an empty hour,
+unless ``accept_empty`` says so.
+
+Connections: at most ``max_connections`` project databases are open at once (the least recently used
+is closed first), so a foundation of hundreds of projects stays within the server's limit; with more
+projects than that, each hour reconnects to the rest.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,15 +27,17 @@ import psycopg2
 from psycopg2 import sql
 from tqdm import tqdm
 
-from devstats_sync import schema
-from devstats_sync.archive import Archive, ArchiveError
+from devstats_sync import exit_codes, hour_records, schema
+from devstats_sync.archive import Archive, ArchiveError, hour_file_name
+from devstats_sync.connections import ConnectError, connect
 from devstats_sync.filters import Router
-from devstats_sync.projects_config import Project, project_dsn
+from devstats_sync.projects_config import Project
 from devstats_sync.scan import CorruptArchiveError, HourScan, scan_hour
-from devstats_sync.writer import HourWriter, link_issues_to_pull_requests
+from devstats_sync.writer import REFUSALS, HourRefusedError, HourWriter, link_issues_to_pull_requests
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
+DEFAULT_MAX_CONNECTIONS = 10
 
 
 @dataclass
@@ -49,7 +59,9 @@ class Summary:
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    accepted_empty: list[str] = field(default_factory=list)
     bad_lines: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
     unknown_types: dict[str, int] = field(default_factory=dict)
     projects: dict[str, ProjectTotals] = field(default_factory=dict)
 
@@ -64,10 +76,10 @@ class Summary:
             out.append(f"  {name}: {totals.hours} hours, {totals.events} events, {totals.written} written")
         out.extend(f"missing hour (retried next run): {m}" for m in self.missing)
         out.extend(f"failed hour (retried next run): {f}" for f in self.failed)
+        out.extend(f"hour accepted as empty: {a}" for a in self.accepted_empty)
         if self.bad_lines:
-            out.append(
-                f"{len(self.bad_lines)} invalid line(s) or event(s) skipped; first: {self.bad_lines[0]}"
-            )
+            out.append(f"{len(self.bad_lines)} invalid line(s) skipped; first: {self.bad_lines[0]}")
+        out.extend(f"quarantined event: {q}" for q in self.quarantined)
         if self.unknown_types:
             kinds = ", ".join(f"{k} x{v}" for k, v in sorted(self.unknown_types.items()))
             out.append(f"event types without a dedicated mapping (kept in gha_events/gha_payloads): {kinds}")
@@ -84,20 +96,60 @@ def hours_between(start: datetime, end: datetime) -> list[datetime]:
 
 
 def connect_project(base_dsn: str, project: Project, create: bool = False) -> psycopg2.extensions.connection:
-    dsn = project_dsn(base_dsn, project.db)
+    """A connection to the project's database with the current schema (created first with ``create``)."""
     try:
-        conn = psycopg2.connect(dsn)
-    except psycopg2.OperationalError as error:
-        if not create or "does not exist" not in str(error):
+        conn = connect(base_dsn, project.db)
+    except ConnectError as error:
+        if not (create and error.missing_database):
             raise
-        admin = psycopg2.connect(project_dsn(base_dsn, "postgres"))
+        admin = connect(base_dsn, "postgres")
         admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(project.db)))
-        admin.close()
-        conn = psycopg2.connect(dsn)
+        try:
+            with admin.cursor() as cur:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(project.db)))
+        except psycopg2.errors.DuplicateDatabase:
+            pass  # another run has just created it
+        finally:
+            admin.close()
+        conn = connect(base_dsn, project.db)
     schema.ensure_schema(conn)
     return conn
+
+
+class ProjectDatabases:
+    """Writers of the projects' databases, at most ``limit`` connections open at once."""
+
+    def __init__(self, base_dsn: str, projects: Sequence[Project], create: bool, limit: int) -> None:
+        self.base_dsn = base_dsn
+        self.projects = projects
+        self.create = create
+        self.limit = max(limit, 1)
+        self._open: OrderedDict[int, HourWriter] = OrderedDict()
+
+    def writer(self, index: int) -> HourWriter:
+        writer = self._open.get(index)
+        if writer is not None and not writer.conn.closed:
+            self._open.move_to_end(index)
+            return writer
+        while len(self._open) >= self.limit:
+            _, oldest = self._open.popitem(last=False)
+            oldest.conn.close()
+        try:
+            conn = connect_project(self.base_dsn, self.projects[index], self.create)
+        except ConnectError as error:
+            if error.missing_database and error.exit_code == exit_codes.CONFIG:
+                raise ConnectError(
+                    f"{error} (pass --create-db, or run 'devstats-sync init' or 'provision' first)",
+                    error.exit_code,
+                    missing_database=True,
+                ) from None
+            raise
+        self._open[index] = writer = HourWriter(conn)
+        return writer
+
+    def close(self) -> None:
+        while self._open:
+            self._open.popitem()[1].conn.close()
 
 
 def ingest(
@@ -112,24 +164,31 @@ def ingest(
     create_indexes: bool = True,
     progress: bool | None = None,
     on_hour: Callable[[datetime], None] | None = None,
+    accept_empty: bool = False,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> Summary:
+    """Loads ``[start, end)`` and every hour on record as failed into the projects' databases.
+
+    ``accept_empty``: an hour the archive lacks, or whose file holds no decodable event, is marked
+    parsed without events (and recorded as accepted) instead of failing.
+    """
     began = time.monotonic()
     summary = Summary(projects={p.name: ProjectTotals() for p in projects})
     router = Router(projects)
-    conns = [connect_project(base_dsn, p, create_db) for p in projects]
+    databases = ProjectDatabases(base_dsn, projects, create_db, max_connections)
     try:
-        writers = [HourWriter(conn) for conn in conns]
         hours = hours_between(start, end)
         summary.hours = len(hours)
-        wanted: list[list[int]] = []
-        for hour in hours:
-            wanted.append([i for i, p in enumerate(projects) if hour >= p.start_date])
-        if not force:
-            done = [w.parsed_hours(start, end) for w in writers]
-            wanted = [
-                [i for i in who if hour not in done[i]] for hour, who in zip(hours, wanted, strict=True)
-            ]
-        todo = [(hour, who) for hour, who in zip(hours, wanted, strict=True) if who]
+        wanted: dict[datetime, list[int]] = {}
+        for index, project in enumerate(projects):
+            writer = databases.writer(index)
+            done = set() if force else writer.parsed_hours(start, end)
+            # Failed hours are taken again however old, so none is lost outside a run's range.
+            retried = [h for h in hour_records.pending_hours(writer.conn) if not start <= h < end]
+            for hour in [*hours, *retried]:
+                if hour >= project.start_date and hour not in done:
+                    wanted.setdefault(hour, []).append(index)
+        todo = sorted(wanted.items())
         show_bar = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(total=len(todo), unit="h", disable=not show_bar, desc="ingest")
         for hour, who in todo:
@@ -137,11 +196,12 @@ def ingest(
                 hour,
                 who,
                 projects=projects,
-                writers=writers,
+                databases=databases,
                 router=router,
                 archive=archive,
                 summary=summary,
                 force=force,
+                accept_empty=accept_empty,
             )
             bar.update(1)
             bar.set_postfix(matched=summary.matched, written=summary.written, refresh=False)
@@ -156,43 +216,51 @@ def ingest(
             if on_hour:
                 on_hour(hour)
         bar.close()
-        for conn in conns:
-            link_issues_to_pull_requests(conn, start)
+        earliest = min([start, *(hour for hour, _ in todo)])
+        for index in range(len(projects)):
+            conn = databases.writer(index).conn
+            link_issues_to_pull_requests(conn, earliest)
             if create_indexes:
                 schema.create_indexes(conn)
     finally:
-        for conn in conns:
-            conn.close()
+        databases.close()
     summary.seconds = time.monotonic() - began
     return summary
 
 
-def _scan(hour: datetime, archive: Archive, router: Router, summary: Summary) -> HourScan | None:
-    for attempt in range(2):
+@dataclass(frozen=True)
+class _Unavailable:
+    """Why an hour could not be scanned; ``acceptable`` when it may be accepted as empty."""
+
+    reason: str
+    acceptable: bool
+    missing: bool = False
+
+
+def _scan(hour: datetime, archive: Archive, router: Router) -> HourScan | _Unavailable:
+    refetched = False
+    while True:
         try:
             path = archive.fetch(hour)
         except ArchiveError as error:
-            summary.failed.append(f"{hour:%Y-%m-%d %H}:00: {error}")
-            log.error("%s", error)
-            return None
+            return _Unavailable(str(error), acceptable=False)
         if path is None:
-            summary.missing.append(f"{hour:%Y-%m-%d %H}:00: {archive.describe(hour)} not found")
-            log.warning(
-                "hour %s is missing from the archive (%s); it will be retried on the next run",
-                f"{hour:%Y-%m-%d %H}:00",
-                archive.describe(hour),
-            )
-            return None
+            return _Unavailable(f"{archive.describe(hour)} not found", acceptable=True, missing=True)
         try:
-            return scan_hour(path, router, warn=log.warning)
+            scanned = scan_hour(path, router, warn=log.warning)
         except CorruptArchiveError as error:
-            if attempt == 0 and archive.invalidate(hour):
-                log.warning("%s; downloading it again", error)
-                continue
-            summary.failed.append(f"{hour:%Y-%m-%d %H}:00: {error}")
-            log.error("%s; the hour is skipped and retried on the next run", error)
-            return None
-    return None
+            problem, acceptable = str(error), False
+        else:
+            if scanned.decodable:
+                return scanned
+            # A real hour holds thousands of events: this is a failed download (or an empty hour).
+            problem = f"{path}: no decodable event in {scanned.lines} line(s)"
+            acceptable = True
+        if not refetched and archive.invalidate(hour):
+            refetched = True
+            log.warning("%s; downloading it again", problem)
+            continue
+        return _Unavailable(problem, acceptable)
 
 
 def _ingest_hour(
@@ -200,36 +268,62 @@ def _ingest_hour(
     who: list[int],
     *,
     projects: Sequence[Project],
-    writers: Sequence[HourWriter],
+    databases: ProjectDatabases,
     router: Router,
     archive: Archive,
     summary: Summary,
     force: bool,
+    accept_empty: bool,
 ) -> None:
-    scanned = _scan(hour, archive, router, summary)
-    if scanned is None:
+    label = f"{hour:%Y-%m-%d %H}:00"
+    scanned = _scan(hour, archive, router)
+    if isinstance(scanned, _Unavailable):
+        if accept_empty and scanned.acceptable:
+            for index in who:
+                databases.writer(index).accept_empty(hour, f"accepted as empty: {scanned.reason}")
+            summary.accepted_empty.append(f"{label}: {scanned.reason}")
+            return
+        if scanned.missing:
+            summary.missing.append(f"{label}: {scanned.reason}")
+            log.warning(
+                "hour %s is missing from the archive (%s); the next run retries it", label, scanned.reason
+            )
+        else:
+            summary.failed.append(f"{label}: {scanned.reason}")
+            log.error("hour %s failed: %s; the next run retries it", label, scanned.reason)
+        for index in who:
+            hour_records.record_failure(databases.writer(index).conn, hour, scanned.reason)
         return
     summary.scanned_hours += 1
     summary.lines += scanned.lines
     summary.matched += scanned.matched
     summary.bad_lines.extend(scanned.bad_lines)
+    source = hour_file_name(hour)
     for index in who:
+        name = projects[index].name
+        writer = databases.writer(index)
         try:
-            result = writers[index].write_hour(hour, scanned.events[index], force=force)
-        except (psycopg2.DataError, psycopg2.IntegrityError) as error:
-            # The hour is rolled back and stays unmarked; the other hours and projects go on.
-            message = (
-                f"{hour:%Y-%m-%d %H}:00 for project {projects[index].name}: the database refused it: {error}"
+            result = writer.write_hour(
+                hour,
+                scanned.events[index],
+                force=force,
+                source=source,
+                line_numbers=scanned.line_numbers[index],
             )
-            summary.failed.append(message.strip())
-            log.error("%s", message.strip())
+        except (HourRefusedError, *REFUSALS) as error:
+            # The hour is rolled back and stays pending; the other hours and projects go on.
+            reason = f"the database refused it: {error}".strip()
+            summary.failed.append(f"{label} for project {name}: {reason}")
+            log.error("%s for project %s: %s", label, name, reason)
+            hour_records.record_failure(writer.conn, hour, reason)
             continue
         if result.skipped:
             continue
-        for message in result.bad_events:
-            summary.bad_lines.append(f"{hour:%Y-%m-%d %H}:00, project {projects[index].name}: {message}")
-            log.warning("%s: %s", f"{hour:%Y-%m-%d %H}:00", message)
-        totals = summary.projects[projects[index].name]
+        for item in result.quarantined:
+            message = f"{label}, project {name}: {source} line {item.line}: {item.reason}"
+            summary.quarantined.append(message)
+            log.warning("quarantined event: %s", message)
+        totals = summary.projects[name]
         totals.hours += 1
         totals.events += result.events
         totals.written += result.written

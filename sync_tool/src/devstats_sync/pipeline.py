@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg2
 from psycopg2.extensions import connection
 
 from devstats_sync.affiliations import import_affiliations
 from devstats_sync.api_restore import ApiRestore
 from devstats_sync.archive import Archive
+from devstats_sync.connections import ConnectError, connect
 from devstats_sync.git_backfill import DEFAULT_GIT_BASE, GitBackfill
 from devstats_sync.github_api import DEFAULT_BASE_URL, GitHubApiError, GitHubClient
 from devstats_sync.ingest import connect_project, ingest
 from devstats_sync.locking import ProjectLock, application_name
 from devstats_sync.metrics import run_metrics
-from devstats_sync.projects_config import Project, project_dsn
+from devstats_sync.projects_config import Project
 from devstats_sync.writer import link_issues_to_pull_requests
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,15 @@ def running(conn: connection, project: Project, command: str) -> Iterator[None]:
 
 
 def open_project(config: PipelineConfig, project: Project, create: bool) -> connection:
-    return connect_project(config.dsn, project, create)
+    try:
+        return connect_project(config.dsn, project, create)
+    except ConnectError as error:
+        if error.missing_database and not create:
+            raise NotProvisionedError(
+                f"project {project.name} is not provisioned yet (no database {project.db}): "
+                f"run 'devstats-sync provision --project {project.name}'; {error}"
+            ) from None
+        raise
 
 
 def last_parsed_hour(conn: connection) -> datetime | None:
@@ -233,6 +241,6 @@ def sync(config: PipelineConfig, project: Project) -> RunReport:
 
 
 def admin_connection(dsn: str) -> connection:
-    conn = psycopg2.connect(project_dsn(dsn, "postgres"))
+    conn = connect(dsn, "postgres")
     conn.autocommit = True
     return conn

@@ -11,6 +11,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from devstats_sync import exit_codes
 from devstats_sync.archive import DEFAULT_BASE_URL as ARCHIVE_URL
 from devstats_sync.archive import Archive, ArchiveError
 from devstats_sync.git_backfill import DEFAULT_GIT_BASE
@@ -165,10 +166,6 @@ def _env_path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
-# Some step failed (a missing archive hour, GitHub down) while the others completed.
-EXIT_PARTIAL = 3
-
-
 def finish_report(report: RunReport, done: str) -> int:
     """Prints a provision or sync report and returns the command's exit code."""
     for line in report.lines:
@@ -178,6 +175,6 @@ def finish_report(report: RunReport, done: str) -> int:
             f"{report.project}: {len(report.problems)} step(s) failed; the next run retries them",
             file=sys.stderr,
         )
-        return EXIT_PARTIAL
+        return exit_codes.FAILED
     print(f"{report.project}: {done}")
     return 0

@@ -41,8 +41,15 @@ class HourScan:
     lines: int = 0
     matched: int = 0
     bad_lines: list[str] = field(default_factory=list)
-    # Per project index: the parsed events it takes, in file order (shared between projects).
+    # Per project index: the parsed events it takes, in file order (shared between projects), and
+    # the line of the file each came from.
     events: list[list[dict[str, Any]]] = field(default_factory=list)
+    line_numbers: list[list[int]] = field(default_factory=list)
+
+    @property
+    def decodable(self) -> int:
+        """Lines that hold an event (a real hour has thousands; a failed download, none)."""
+        return self.lines - len(self.bad_lines)
 
 
 class _Scanner:
@@ -51,7 +58,7 @@ class _Scanner:
         self.route = router.route
         self.route_name = router.route_name
         self.warn = warn
-        self.result = HourScan(events=[[] for _ in router.filters])
+        self.result = HourScan(events=[[] for _ in router.filters], line_numbers=[[] for _ in router.filters])
 
     def block(self, data: Buffer, pos: int, end: int) -> None:
         """Scans the complete lines in data[pos:end] (end is just past a newline)."""
@@ -100,6 +107,8 @@ class _Scanner:
             if not isinstance(event, dict):
                 raise ValueError("not a JSON object")
             name = repo_name_of(event)
+            if name is None:
+                raise ValueError("it names no repository")
         except (ValueError, TypeError, AttributeError) as error:
             # Lines are counted as they are read, so this one is the latest counted.
             message = (
@@ -115,6 +124,7 @@ class _Scanner:
             self.result.matched += 1
             for index in targets:
                 self.result.events[index].append(event)
+                self.result.line_numbers[index].append(self.result.lines)
 
 
 def scan_hour(path: Path, router: Router, warn: Callable[[str], None] | None = None) -> HourScan:

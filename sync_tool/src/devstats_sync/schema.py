@@ -26,6 +26,10 @@ _DEFAULT = re.compile(r"\bdefault (''|\d+)")
 REQUIRED = object()
 
 
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -868,15 +872,62 @@ def index_name(table: str, columns: tuple[str, ...]) -> str:
     return f"{table}_{'_'.join(columns)}_idx"
 
 
+# The sync tool's own records, beside DevStats' tables (which know nothing of them).
+FAILED_HOURS = Table(
+    "devstats_sync_failed_hours",
+    (
+        ("dt", "timestamp not null"),
+        ("reason", "text not null"),
+        ("attempts", "int not null"),
+        ("first_failed_at", "timestamp not null"),
+        ("last_failed_at", "timestamp not null"),
+        # Set when the hour was accepted as empty (--accept-empty): it is parsed, and this is why.
+        ("accepted_at", "timestamp"),
+    ),
+    ("dt",),
+)
+QUARANTINE = Table(
+    "devstats_sync_quarantine",
+    (
+        ("dt", "timestamp not null"),
+        ("source", "text not null"),
+        ("line", "int not null"),
+        ("event_id", "text"),
+        ("reason", "text not null"),
+        ("event", "text not null"),
+        ("quarantined_at", "timestamp not null default now()"),
+    ),
+    ("dt", "source", "line"),
+)
+TOOL_TABLES = (FAILED_HOURS, QUARANTINE)
+# Links are derived from issues and pull requests, so one per pair (DevStats' own postprocess makes
+# them so too); the key is what lets concurrent or repeated runs insert them idempotently.
+ISSUE_PR_LINK_KEY = "gha_issues_pull_requests_issue_id_pull_request_id_key"
+
+
 def _create_tables_v1(cur: cursor) -> None:
     for table in TABLES:
         cur.execute(table.create_sql())
+
+
+def _records_and_link_key_v2(cur: cursor) -> None:
+    for table in TOOL_TABLES:
+        cur.execute(table.create_sql())
+    cur.execute(
+        "delete from gha_issues_pull_requests a using gha_issues_pull_requests b "
+        "where a.issue_id = b.issue_id and a.pull_request_id = b.pull_request_id and a.ctid > b.ctid"
+    )
+    cur.execute(
+        f"create unique index if not exists {ISSUE_PR_LINK_KEY} "
+        "on gha_issues_pull_requests (issue_id, pull_request_id)"
+    )
 
 
 # Each entry moves a database from the previous version to this one; a release that changes the
 # schema appends a step, and every database catches up on its next run.
 MIGRATIONS: tuple[tuple[int, str, Callable[[cursor], None]], ...] = (
     (1, "DevStats gha_* tables with their primary keys", _create_tables_v1),
+    (2, "failed hours and quarantined events; one link per issue and pull request", _records_and_link_key_v2),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -896,7 +947,7 @@ def ensure_schema(conn: connection) -> int:
         cur.execute("select pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
         found = current_version(cur)
         if found > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise SchemaTooNewError(
                 f"database schema version {found} is newer than this devstats-sync supports "
                 f"({SCHEMA_VERSION}); upgrade devstats-sync"
             )
@@ -916,6 +967,8 @@ def create_indexes(conn: connection) -> int:
     """Create the missing secondary indexes; returns how many were created."""
     created = 0
     with conn, conn.cursor() as cur:
+        # Two runs finishing at once would race on the same names.
+        cur.execute("select pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
         cur.execute("select indexname from pg_indexes where schemaname = current_schema()")
         existing = {row[0] for row in cur.fetchall()}
         for table, columns in INDEXES:

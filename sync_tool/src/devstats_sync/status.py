@@ -1,16 +1,22 @@
-"""Per-project freshness, the figures alerts watch: last parsed hour, last metrics, lag, flags."""
+"""Per-project freshness, the figures alerts watch: last parsed hour, last metrics, lag, flags, and
+the hours and events the sync tool could not store (:mod:`devstats_sync.hour_records`).
+
+A project is stale when its last parsed hour lags more than the limit behind, or when an hour older
+than the limit is still pending: a failed hour never ages out of sight.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg2
-
+from devstats_sync import hour_records
+from devstats_sync.connections import ConnectError, connect
 from devstats_sync.locking import find_holder
 from devstats_sync.pipeline import PROVISIONED_VAR, RUNNING_VAR
-from devstats_sync.projects_config import Project, project_dsn
+from devstats_sync.projects_config import Project
+from devstats_sync.schema import QUARANTINE
 
 
 @dataclass
@@ -26,11 +32,14 @@ class ProjectStatus:
     lag_hours: float | None = None
     stale: bool = True
     error: str = ""
+    failed_hours: list[hour_records.FailedHour] = field(default_factory=list)
+    quarantined_events: int = 0
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
         for key in ("last_parsed_hour", "last_metrics_at"):
             out[key] = out[key].strftime("%Y-%m-%dT%H:%M:%SZ") if out[key] else None
+        out["failed_hours"] = [failed.as_json() for failed in self.failed_hours]
         return out
 
     def as_line(self) -> str:
@@ -44,15 +53,24 @@ class ProjectStatus:
             for f, on in (("provisioned", self.provisioned), ("running", self.running), ("STALE", self.stale))
             if on
         )
-        return f"{self.project}: last hour {parsed}, metrics {metrics}, lag {lag} [{flags}]"
+        line = f"{self.project}: last hour {parsed}, metrics {metrics}, lag {lag} [{flags}]"
+        if self.failed_hours:
+            oldest = self.failed_hours[0]
+            line += (
+                f"; {len(self.failed_hours)} failed hour(s), the oldest {oldest.hour:%Y-%m-%d %H}:00 "
+                f"({oldest.attempts} attempt(s)): {oldest.reason}"
+            )
+        if self.quarantined_events:
+            line += f"; {self.quarantined_events} quarantined event(s) in {QUARANTINE.name}"
+        return line
 
 
 def project_status(dsn: str, project: Project, now: datetime, stale_after: timedelta) -> ProjectStatus:
     status = ProjectStatus(project=project.name, database=project.db, reachable=False)
     try:
-        conn = psycopg2.connect(project_dsn(dsn, project.db))
-    except psycopg2.OperationalError as error:
-        status.error = str(error).strip().splitlines()[0] if str(error).strip() else "connection failed"
+        conn = connect(dsn, project.db)
+    except ConnectError as error:
+        status.error = str(error)
         return status
     try:
         status.reachable = True
@@ -78,6 +96,10 @@ def project_status(dsn: str, project: Project, now: datetime, stale_after: timed
                 "(select max(dt) from gha_last_computed))"
             )
             status.last_metrics_at = cur.fetchone()[0]
+            cur.execute("select to_regclass(%s) is not null", (QUARANTINE.name,))
+            if cur.fetchone()[0]:  # the schema of an older devstats-sync has no records yet
+                status.failed_hours = hour_records.pending_failures(cur)
+                status.quarantined_events = hour_records.quarantined_count(cur)
         conn.rollback()
         # The flag may outlive a killed run; the advisory lock cannot, so it decides.
         holder = find_holder(conn, project.name)
@@ -87,6 +109,9 @@ def project_status(dsn: str, project: Project, now: datetime, stale_after: timed
             lag = now - (status.last_parsed_hour + timedelta(hours=1))
             status.lag_hours = round(max(lag.total_seconds(), 0.0) / 3600, 2)
             status.stale = lag > stale_after
+        # A pending hour is a problem once older than the limit (the newest may just be unpublished).
+        if any(now - (failed.hour + timedelta(hours=1)) > stale_after for failed in status.failed_hours):
+            status.stale = True
     finally:
         conn.close()
     return status

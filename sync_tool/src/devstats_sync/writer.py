@@ -11,6 +11,13 @@ fail and the hour roll back, to be retried, rather than lose an event. The hour'
 mark is written in the same transaction. A crash at any point rolls the whole hour back; re-running
 an hour finds its rows already there and changes nothing.
 
+An event that cannot be stored costs that event, not its hour: one the normalizer cannot read is
+left out, and when the database refuses the hour's rows (a timestamp it cannot parse, a number too
+large for its column), the hour is written again in halves, each under a savepoint, down to the single
+events it refuses. Those go to the quarantine (:mod:`devstats_sync.hour_records`) with their file,
+line and reason, in the hour's transaction; the rest lands. More than :data:`QUARANTINE_LIMIT` refused
+events fail the hour instead: that many points at something other than a few odd events.
+
 The hour's event ids come from :mod:`devstats_sync.event_ids`, its COPY lines from
 :mod:`devstats_sync.copy_format`.
 """
@@ -27,9 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg2
 from psycopg2.extensions import connection, cursor
 
-from devstats_sync import normalize
+from devstats_sync import hour_records, normalize
 from devstats_sync.copy_format import copy_text
 from devstats_sync.event_ids import assign_ids
 from devstats_sync.schema import TABLE_BY_NAME, TABLES
@@ -46,7 +54,18 @@ class HourResult:
     collisions: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     unknown_types: dict[str, int] = field(default_factory=dict)
-    bad_events: list[str] = field(default_factory=list)
+    quarantined: list[hour_records.QuarantinedEvent] = field(default_factory=list)
+
+
+class HourRefusedError(RuntimeError):
+    """The database refused more of an hour's events than a few odd ones explain."""
+
+
+# Events refused: by the normalizer (event, reason), collected while the hour is written.
+Refused = list[tuple[dict[str, Any], str]]
+QUARANTINE_LIMIT = 100
+# What the database answers to rows it cannot store (bad values, NULLs, oversized index entries).
+REFUSALS = (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.errors.ProgramLimitExceeded)
 
 
 # Events normalized between two hand-overs to the loader: small enough that the server starts soon
@@ -56,8 +75,8 @@ _SWITCH_INTERVAL = 0.0005
 _NORMALIZE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
-def _normalize_all(identified: Sequence[tuple[int, dict[str, Any]]], result: HourResult) -> normalize.Rows:
-    """Rows of the hour; an event that cannot be normalized is left out and reported, not the hour."""
+def _normalize_all(identified: Sequence[tuple[int, dict[str, Any]]], refused: Refused) -> normalize.Rows:
+    """Rows of the hour; an event that cannot be normalized is left out and added to ``refused``."""
     rows = normalize.Rows()
     try:
         for event_id, event in identified:
@@ -70,10 +89,7 @@ def _normalize_all(identified: Sequence[tuple[int, dict[str, Any]]], result: Hou
             try:
                 normalize.normalize(event, event_id, normalize.Rows())
             except _NORMALIZE_ERRORS as error:
-                label = event.get("id") or event_id
-                result.bad_events.append(
-                    f"event {label} ({event.get('type')}): cannot be normalized: {error!r}"
-                )
+                refused.append((event, f"cannot be normalized: {error!r}"))
                 continue
             normalize.normalize(event, event_id, rows)
     return rows
@@ -112,7 +128,17 @@ class HourWriter:
             self._staged.add(table)
         return staging
 
-    def write_hour(self, hour: datetime, events: Sequence[dict[str, Any]], force: bool = False) -> HourResult:
+    def write_hour(
+        self,
+        hour: datetime,
+        events: Sequence[dict[str, Any]],
+        force: bool = False,
+        *,
+        source: str = "",
+        line_numbers: Sequence[int] | None = None,
+    ) -> HourResult:
+        """Writes the hour's events; ``source`` and ``line_numbers`` (one per event, default their
+        position) say where a quarantined event came from."""
         # An hour allocates hundreds of thousands of tuples next to millions of live objects of the
         # parsed events; the cyclic collector would walk all of those again and again (a quarter
         # of the client's CPU). Rows form no cycles, so reference counting frees them anyway.
@@ -123,7 +149,7 @@ class HourWriter:
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(_SWITCH_INTERVAL)
         try:
-            return self._write_hour(hour, events, force)
+            return self._write_hour(hour, events, force, source, line_numbers)
         except BaseException:
             # The rollback also dropped staging tables created in this transaction.
             self._staged.clear()
@@ -133,25 +159,100 @@ class HourWriter:
             if collecting:
                 gc.enable()
 
-    def _write_hour(self, hour: datetime, events: Sequence[dict[str, Any]], force: bool) -> HourResult:
+    def _write_hour(
+        self,
+        hour: datetime,
+        events: Sequence[dict[str, Any]],
+        force: bool,
+        source: str,
+        line_numbers: Sequence[int] | None,
+    ) -> HourResult:
         result = HourResult(events=len(events))
+        refused: Refused = []
         with self.conn, self.conn.cursor() as cur:
-            hour_key = int((hour - _EPOCH).total_seconds()) // 3600
-            cur.execute("select pg_advisory_xact_lock(%s, %s)", (_HOUR_LOCK, hour_key))
+            cur.execute("select pg_advisory_xact_lock(%s, %s)", (_HOUR_LOCK, _hour_key(hour)))
             cur.execute("select 1 from gha_parsed where dt = %s", (hour,))
             if cur.fetchone() is not None and not force:
                 result.skipped = True
                 return result
             identified, result.collisions, stored = assign_ids(cur, events)
-            if stored == 0:
-                result.written = self._stream(cur, identified, result)
-            else:
-                rows = _normalize_all(identified, result)
-                tables = rows.finish()
-                result.unknown_types = rows.unknown_types
-                result.written = self._move(cur, tables, result)
+            # Staging tables outlive a rollback to the savepoint when made before it.
+            for table in (*_SHARED_TABLES, "gha_events"):
+                self._stage(cur, table)
+            cur.execute("savepoint hour_rows")
+            try:
+                if stored == 0:
+                    result.written = self._stream(cur, identified, result, refused)
+                else:
+                    rows = _normalize_all(identified, refused)
+                    tables = rows.finish()
+                    result.unknown_types = rows.unknown_types
+                    result.written = self._move(cur, tables, result)
+            except REFUSALS:
+                cur.execute("rollback to savepoint hour_rows")
+                result.rows.clear()
+                result.written = self._isolate(cur, identified, result, refused)
+            if refused:
+                result.quarantined = _quarantined(events, line_numbers, refused)
+                hour_records.quarantine(cur, hour, source, result.quarantined)
+            hour_records.resolve(cur, hour)
             cur.execute("insert into gha_parsed(dt) values (%s) on conflict do nothing", (hour,))
         return result
+
+    def _isolate(
+        self,
+        cur: cursor,
+        identified: Sequence[tuple[int, dict[str, Any]]],
+        result: HourResult,
+        refused: Refused,
+    ) -> int:
+        """Writes what the database takes of the hour, halving the parts it refuses down to the single
+        events, which join ``refused``; returns how many events went in."""
+        unreadable = {id(event) for event, _ in refused}
+        parts = [[pair for pair in identified if id(pair[1]) not in unreadable]]
+        written = 0
+        refused_here = 0
+        result.unknown_types = {}
+        while parts:
+            part = parts.pop()
+            if not part:
+                continue
+            rows = _normalize_all(part, refused)
+            tables = rows.finish()
+            cur.execute("savepoint isolate")
+            try:
+                for table in self._staged:
+                    cur.execute(f"delete from _stage_{table}")
+                part_result = HourResult()
+                written += self._move(cur, tables, part_result)
+            except REFUSALS as error:
+                cur.execute("rollback to savepoint isolate")
+                cur.execute("release savepoint isolate")
+                if len(part) > 1:
+                    half = len(part) // 2
+                    parts += [part[half:], part[:half]]
+                    continue
+                refused.append((part[0][1], f"refused by the database: {_refusal(error)}"))
+                refused_here += 1
+                if refused_here > QUARANTINE_LIMIT:
+                    raise HourRefusedError(
+                        f"the database refused more than {QUARANTINE_LIMIT} of its events, "
+                        f"the last: {_refusal(error)}"
+                    ) from error
+                continue
+            cur.execute("release savepoint isolate")
+            for table, count in part_result.rows.items():
+                result.rows[table] = result.rows.get(table, 0) + count
+            for kind, count in rows.unknown_types.items():
+                result.unknown_types[kind] = result.unknown_types.get(kind, 0) + count
+        return written
+
+    def accept_empty(self, hour: datetime, reason: str) -> None:
+        """Marks an hour parsed without events, recording why (an hour the archive lacks, say)."""
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute("select pg_advisory_xact_lock(%s, %s)", (_HOUR_LOCK, _hour_key(hour)))
+            hour_records.accept_empty(cur, hour, reason)
+            cur.execute("insert into gha_parsed(dt) values (%s) on conflict do nothing", (hour,))
 
     def _copy(self, cur: cursor, target: str, table: str, data: bytes) -> int:
         # One read of the whole buffer: small reads would make the loader thread fight for the GIL.
@@ -160,10 +261,13 @@ class HourWriter:
         return cur.rowcount
 
     def _stream(
-        self, cur: cursor, identified: Sequence[tuple[int, dict[str, Any]]], result: HourResult
+        self,
+        cur: cursor,
+        identified: Sequence[tuple[int, dict[str, Any]]],
+        result: HourResult,
+        refused: Refused,
     ) -> int:
         """Writes an hour none of whose events is stored; returns how many went in."""
-        # Staging tables are made before the loader thread takes over the cursor.
         staged = {table: self._stage(cur, table) for table in _SHARED_TABLES}
         shared = normalize.Rows()
         loads: list[tuple[str, Future[int]]] = []
@@ -172,7 +276,7 @@ class HourWriter:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
             starts = range(0, len(identified), _SLICE)
             for start in starts:
-                part = _normalize_all(identified[start : start + _SLICE], result)
+                part = _normalize_all(identified[start : start + _SLICE], refused)
                 shared.absorb(part)
                 if start == starts[-1]:
                     # The shared rows are complete: the server merges them (the slowest statements
@@ -266,6 +370,32 @@ class HourWriter:
         return int(cur.rowcount)
 
 
+def _hour_key(hour: datetime) -> int:
+    return int((hour - _EPOCH).total_seconds()) // 3600
+
+
+def _refusal(error: psycopg2.Error) -> str:
+    """The database's reason, with where it found it (table, line of the COPY, column)."""
+    primary = error.diag.message_primary or str(error).strip().splitlines()[0]
+    return f"{primary} ({error.diag.context})" if error.diag.context else primary
+
+
+def _quarantined(
+    events: Sequence[dict[str, Any]], line_numbers: Sequence[int] | None, refused: Refused
+) -> list[hour_records.QuarantinedEvent]:
+    lines = line_numbers or range(1, len(events) + 1)
+    line_of = {id(event): line for event, line in zip(events, lines, strict=True)}
+    return [
+        hour_records.QuarantinedEvent(
+            line=line_of.get(id(event), 0),
+            event_id=None if event.get("id") is None else str(event.get("id")),
+            reason=reason,
+            event=event,
+        )
+        for event, reason in refused
+    ]
+
+
 def _encode(table: str, rows: list[tuple[Any, ...]]) -> bytes:
     return copy_text(table, rows).encode("utf-8", "replace")
 
@@ -287,7 +417,8 @@ def link_issues_to_pull_requests(conn: connection, since: datetime) -> int:
     """Fills gha_issues_pull_requests for issues and pull requests seen since ``since``.
 
     An issue that is a pull request and the pull request itself arrive in different events, often
-    in different hours, so the link is made after the hours are in, idempotently.
+    in different hours, so the link is made after the hours are in. The table's unique key makes
+    this idempotent, also when two runs link at once.
     """
     with conn, conn.cursor() as cur:
         cur.execute(
@@ -299,11 +430,8 @@ def link_issues_to_pull_requests(conn: connection, since: datetime) -> int:
             join gha_pull_requests p on p.dup_repo_id = i.dup_repo_id and p.number = i.number
             where i.is_pull_request
               and (i.dup_created_at >= %(since)s or p.dup_created_at >= %(since)s)
-              and not exists (
-                select 1 from gha_issues_pull_requests ipr
-                where ipr.issue_id = i.id and ipr.pull_request_id = p.id
-              )
             order by i.id, p.id
+            on conflict (issue_id, pull_request_id) do nothing
             """,
             {"since": since},
         )

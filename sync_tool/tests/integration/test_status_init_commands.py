@@ -71,7 +71,9 @@ def test_status_of_a_missing_database_is_stale(
 ) -> None:
     projects = write_projects(tmp_path, "st_nowhere")
     assert cli.main(["status", "--projects-file", str(projects), "--dsn", pg_server.dsn()]) == 1
-    assert "st-nowhere: database st_nowhere unreachable: connection to server" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "st-nowhere: database st_nowhere unreachable: cannot connect to PostgreSQL (host 127.0.0.1" in said
+    assert 'database "st_nowhere" does not exist' in said
 
 
 def test_lock_names_its_holder_and_frees_on_exit(db_dsn: str) -> None:

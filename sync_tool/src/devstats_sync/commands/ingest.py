@@ -8,15 +8,14 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from devstats_sync import exit_codes
 from devstats_sync.archive import DEFAULT_BASE_URL, Archive, ArchiveError
-from devstats_sync.ingest import ingest
+from devstats_sync.ingest import DEFAULT_MAX_CONNECTIONS, ingest
 from devstats_sync.projects_config import ConfigError, default_dsn, load_projects, parse_hour, select_projects
 
 NAME = "ingest"
 HELP = "load GH Archive hours into the projects' databases (one scan serves all projects)"
 log = logging.getLogger(__name__)
-
-EXIT_FAILED_HOURS = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +53,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--create-db", action="store_true", help="create missing project databases")
     parser.add_argument("--no-indexes", action="store_true", help="leave secondary index creation for later")
     parser.add_argument(
+        "--accept-empty",
+        action="store_true",
+        help="mark hours the archive lacks, or whose file holds no event, parsed and empty (and record that)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        default=None,
+        help=f"databases open at once (default: $DEVSTATS_MAX_CONNECTIONS, else {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -71,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
     end = parse_hour(args.end, "--to") if args.end else now
     if end <= start:
         raise ConfigError(f"--to {end:%Y-%m-%dT%H} is not after --from {start:%Y-%m-%dT%H}")
+    max_connections = (
+        args.max_connections or os.environ.get("DEVSTATS_MAX_CONNECTIONS") or DEFAULT_MAX_CONNECTIONS
+    )
+    if not str(max_connections).isdigit() or int(max_connections) < 1:
+        raise ConfigError(
+            f"--max-connections (or DEVSTATS_MAX_CONNECTIONS) {max_connections!r}: a number, at least 1"
+        )
     dsn = args.dsn if args.dsn is not None else default_dsn()
     try:
         archive = Archive(
@@ -89,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         create_db=args.create_db,
         create_indexes=not args.no_indexes,
         progress=args.progress,
+        accept_empty=args.accept_empty,
+        max_connections=int(max_connections),
     )
     for line in summary.lines_of_text():
         print(line)
-    return EXIT_FAILED_HOURS if summary.failed else 0
+    return exit_codes.FAILED if summary.failed else exit_codes.OK

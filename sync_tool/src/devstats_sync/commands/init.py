@@ -18,9 +18,9 @@ import os
 import psycopg2
 from psycopg2 import sql
 
+from devstats_sync.connections import connect
 from devstats_sync.ingest import connect_project
 from devstats_sync.pipeline import admin_connection
-from devstats_sync.projects_config import project_dsn
 from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
 
 NAME = "init"
@@ -59,7 +59,7 @@ def _ensure_db(cur: psycopg2.extensions.cursor, db: str, created: list[str]) -> 
 
 
 def _grant(dsn: str, db: str, args: argparse.Namespace) -> None:
-    conn = psycopg2.connect(project_dsn(dsn, db))
+    conn = connect(dsn, db)
     try:
         with conn, conn.cursor() as cur:
             ident = sql.Identifier

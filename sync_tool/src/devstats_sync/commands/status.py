@@ -7,6 +7,7 @@ import json
 import os
 from datetime import timedelta
 
+from devstats_sync import exit_codes
 from devstats_sync.pipeline import utc_now
 from devstats_sync.projects_config import select_projects
 from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
@@ -14,7 +15,6 @@ from devstats_sync.status import project_status
 
 NAME = "status"
 HELP = "per project: last parsed hour, last metrics, lag, running/provisioned; exit 1 when one is stale"
-EXIT_STALE = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,4 +49,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         for status in statuses:
             print(status.as_line())
-    return EXIT_STALE if any(s.stale for s in statuses) else 0
+    return exit_codes.STALE if any(s.stale for s in statuses) else exit_codes.OK

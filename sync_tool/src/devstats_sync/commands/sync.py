@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from devstats_sync import exit_codes
 from devstats_sync.locking import ProjectBusyError
 from devstats_sync.pipeline import NotProvisionedError, sync
 from devstats_sync.run_options import add_pipeline, finish_report, pipeline_config, project_from
 
 NAME = "sync"
 HELP = "bring a provisioned project up to date: new hours, git, GitHub API, postprocess, due metrics"
-EXIT_NOT_PROVISIONED = 4
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,5 +28,5 @@ def run(args: argparse.Namespace) -> int:
         return 0
     except NotProvisionedError as error:
         print(f"devstats-sync: {error}", file=sys.stderr)
-        return EXIT_NOT_PROVISIONED
+        return exit_codes.NOT_PROVISIONED
     return finish_report(report, f"synced in {report.seconds:.1f}s ({report.hours_loaded} new hours)")
