@@ -1,7 +1,8 @@
 """Which projects want an event, decided on its repository's ``owner/name``.
 
 DevStats semantics: an org takes every repository whose owner is that org, a repository entry
-takes exactly that ``owner/name``, a ``regexp`` is searched (not anchored) in ``owner/name``; a
+takes exactly that ``owner/name``, a ``regexp`` is searched (not anchored) in ``owner/name`` and in
+the owner alone (so DevStats' ``regexp:^(fluent|...)$`` takes every repository of ``fluent``); a
 project takes the union of these, minus ``exclude_repos``. Names compare exactly, as in DevStats.
 """
 
@@ -30,7 +31,9 @@ class ProjectFilter:
         owner, sep, _ = full_name.partition("/")
         if sep and owner in self.orgs:
             return True
-        return bool(self.regexp and self.regexp.search(full_name))
+        if self.regexp is None:
+            return False
+        return bool(self.regexp.search(full_name) or (sep and self.regexp.search(owner)))
 
 
 class Router:

@@ -117,14 +117,11 @@ class GitBackfill:
         self.cache_dir = cache_dir
         self.git_base = git_base if git_base.endswith("/") else git_base + "/"
         self.fetch = fetch
-        pattern = project.extra.get("files_skip_pattern") or DEFAULT_FILES_SKIP_PATTERN
-        try:
-            self.skip = re.compile(pattern)
-        except re.error as error:
-            raise ValueError(
-                f"project {project.name}, field 'files_skip_pattern': {pattern!r} "
-                f"is not a regular expression: {error}"
-            ) from None
+        pattern = project.files_skip_pattern
+        if pattern is None:
+            pattern = DEFAULT_FILES_SKIP_PATTERN
+        # The projects file checked the pattern; an empty one skips nothing, as in DevStats.
+        self.skip = re.compile(pattern or r"(?!)")
 
     def clone_path(self, repo_name: str) -> Path:
         owner, name = repo_name.split("/", 1)

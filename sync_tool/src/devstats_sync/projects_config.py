@@ -1,7 +1,9 @@
 """The projects file: which projects exist, which repositories each takes, where its database is.
 
-The file is what the devstats role renders from the inventory (docs/inventory.md), and a
-DevStats-style ``projects.yaml`` is accepted too (``psql_db``, ``full_name``, ``command_line``)::
+Two forms are read.
+
+The list the devstats role renders from the inventory (fields as in docs/inventory.md). Preflight has
+checked it already; here it is checked again by the same rules, and an unknown field is an error::
 
     projects:
       - name: kubernetes
@@ -9,40 +11,59 @@ DevStats-style ``projects.yaml`` is accepted too (``psql_db``, ``full_name``, ``
         orgs: [kubernetes, kubernetes-sigs]
         start_date: "2014-06-01"
 
-``projects`` may also be a mapping from name to fields, as in DevStats.
+DevStats' own ``projects.yaml``: a mapping from project id to DevStats' fields, loaded unchanged
+(``name`` is the display title there; ``command_line``, ``psql_db``, timestamps, ``env``, the CNCF
+milestone dates, ...). A field that neither DevStats nor devstats-sync knows is kept in
+``Project.extra`` and noted on the log instead of refused, as DevStats itself ignores such keys.
+
+Each field has one small rule function below (a value in, the normalized value out, a
+:class:`FieldValueError` saying what is wrong otherwise); every problem reaches the user as one
+:class:`ConfigError` line naming the file, the project and the field.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from psycopg2.extensions import make_dsn, parse_dsn
 
+from devstats_sync.devstats_projects import FieldValueError, command_line_filter, env_settings, python_regexp
+
 GHARCHIVE_START = datetime(2011, 2, 12, 0)
+# Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (init creates it for logs).
+RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,37}[a-z0-9])?$")
 _DB_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ORG_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_HOUR_FORMATS = ("%Y-%m-%dT%H", "%Y-%m-%d %H", "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 
-# Fields the sync tool reads, and fields of the inventory/DevStats it knowingly leaves to others.
-_FIELDS = {"name", "title", "db", "orgs", "repos", "regexp", "exclude_repos", "start_date", "main_repo"}
-_PASSED_THROUGH = {
-    "schedule",
-    "timezone",
-    "disk_size",
-    "files_skip_pattern",
-    "archived",
-    "disabled",
-    "psql_db",
-    "full_name",
-    "command_line",
-}
+# The fields of the inventory's list form (docs/inventory.md), and the DevStats names it also takes.
+_LIST_FIELDS = frozenset(
+    {"name", "title", "db", "orgs", "repos", "regexp", "exclude_repos", "start_date", "main_repo",
+     "files_skip_pattern", "archived", "disabled", "schedule", "timezone", "disk_size",
+     "psql_db", "full_name", "command_line"}
+)  # fmt: skip
+# DevStats' Project fields (devstatscode gha.go); in the mapping form ``name`` is the display title.
+DEVSTATS_FIELDS = frozenset(
+    {"command_line", "start_date", "psql_db", "disabled", "main_repo", "annotation_regexp", "order",
+     "join_date", "files_skip_pattern", "env", "name", "status", "shared_db", "incubating_date",
+     "graduated_date", "archived_date", "sync_probabilty", "project_scale"}
+)  # fmt: skip
+# DevStats fields read and checked but with no effect here: order and status shape DevStats' web
+# pages, shared_db is its cross-project annotations copy, sync_probabilty its random sync skipping.
+_KEPT_FIELDS = ("order", "status", "shared_db", "sync_probabilty", "schedule", "timezone", "disk_size")
+_MILESTONES = ("join_date", "incubating_date", "graduated_date", "archived_date")
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -57,18 +78,149 @@ class Project:
     title: str = ""
     orgs: tuple[str, ...] = ()
     repos: tuple[str, ...] = ()
+    # Searched in owner/name and in the owner alone, as DevStats matches its regexp: filter.
     regexp: str | None = None
     exclude_repos: tuple[str, ...] = ()
     main_repo: str | None = None
     archived: bool = False
     disabled: bool = False
+    # Release tags of main_repo that become annotations (None: the engine's default; "": all).
+    annotation_regexp: str | None = None
+    files_skip_pattern: str | None = None
+    # DevStats' {{project_scale}}: metric SQL scales thresholds for big projects with it.
+    project_scale: float = 1.0
+    # CNCF milestones: annotations and the c_* quick ranges of the dashboards.
+    join_date: datetime | None = None
+    incubating_date: datetime | None = None
+    graduated_date: datetime | None = None
+    archived_date: datetime | None = None
+    # Fields kept but not used by devstats-sync (see _KEPT_FIELDS, and unknown DevStats fields).
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+# ---- field rules: a raw value in, the normalized value out, FieldValueError otherwise ----
+
+
+def project_name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise FieldValueError(f"{value!r} is not a DNS-1123 label of at most 39 characters")
+    return value
+
+
+def database_name(value: Any) -> str:
+    if not isinstance(value, str) or not _DB_RE.match(value):
+        raise FieldValueError(f"{value!r} is not a PostgreSQL identifier (^[a-z_][a-z0-9_]{{0,62}}$)")
+    if value in RESERVED_DATABASES:
+        raise FieldValueError(
+            f"{value!r} is reserved; expected a name other than {', '.join(RESERVED_DATABASES)}"
+        )
+    return value
+
+
+def _names(value: Any, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise FieldValueError(f"expected a list of {what}s, got {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not pattern.match(item):
+            raise FieldValueError(f"{item!r} is not {what}")
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if repeated:
+        raise FieldValueError(f"{', '.join(map(repr, repeated))} listed more than once")
+    return tuple(value)
+
+
+def org_logins(value: Any) -> tuple[str, ...]:
+    return _names(value, _ORG_RE, "a GitHub org login")
+
+
+def repositories(value: Any) -> tuple[str, ...]:
+    return _names(value, _REPO_RE, "an owner/name repository")
+
+
+def main_repository(value: Any) -> str | None:
+    """Empty means none, as in DevStats (no release annotations then)."""
+    if value == "":
+        return None
+    (repo,) = repositories([value])
+    return repo
+
+
+def regular_expression(value: Any) -> str:
+    """A regexp, in Python's syntax or in DevStats' (Go RE2; the few differences are translated)."""
+    if not isinstance(value, str):
+        raise FieldValueError(f"{value!r} is not a regular expression")
+    if not value:
+        raise FieldValueError("is empty; an empty regexp would take every repository of GH Archive")
+    pattern = python_regexp(value)
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise FieldValueError(f"{value!r} is not a regular expression: {error}") from None
+    return pattern
+
+
+def optional_pattern(value: Any) -> str:
+    """annotation_regexp, files_skip_pattern: empty means every tag, no file skipped, as in DevStats."""
+    return "" if value == "" else regular_expression(value)
+
+
+def title_text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise FieldValueError(f"{value!r} is not a non-empty string")
+    return value
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldValueError(f"{value!r} is not a boolean; expected true or false")
+    return value
+
+
+def scale(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise FieldValueError(f"{value!r} is not a number of at least 0")
+    return float(value)
+
+
+def moment(value: Any) -> datetime:
+    """A YAML timestamp (``2014-06-01T00:00:00Z``), date, or ``YYYY-MM-DD[ HH]`` string -> naive UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return parse_hour(value)
+        except ConfigError:
+            try:
+                return moment(datetime.fromisoformat(value.strip()))
+            except ValueError:
+                pass
+    raise FieldValueError(
+        f"{value!r} is not a date; expected YYYY-MM-DD, 'YYYY-MM-DD HH' or a timestamp 2014-06-01T00:00:00Z"
+    )
+
+
+def optional_moment(value: Any) -> datetime | None:
+    return None if value is None else moment(value)
+
+
+def start_hour(value: Any, now: datetime) -> datetime:
+    """The first hour to ingest: from GH Archive's first hour up to now."""
+    start = moment(value).replace(minute=0, second=0, microsecond=0)
+    if start < GHARCHIVE_START:
+        raise FieldValueError(f"{value!r} is before {GHARCHIVE_START:%Y-%m-%d}, GH Archive's first hour")
+    if start > now:
+        raise FieldValueError(f"{value!r} is in the future (now is {now:%Y-%m-%d %H} UTC)")
+    return start
 
 
 def parse_hour(text: str, what: str = "hour") -> datetime:
     """``YYYY-MM-DD``, ``YYYY-MM-DD HH`` or ``YYYY-MM-DDTHH`` (UTC) -> the start of that hour."""
     value = str(text).strip()
-    for fmt in ("%Y-%m-%dT%H", "%Y-%m-%d %H", "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"):
+    for fmt in _HOUR_FORMATS:
         try:
             parsed = datetime.strptime(value, fmt)
         except ValueError:
@@ -79,106 +231,163 @@ def parse_hour(text: str, what: str = "hour") -> datetime:
     )
 
 
-def _str_list(value: Any, where: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str) or not isinstance(value, list):
-        raise ConfigError(f"{where}: expected a list of {what}, got {value!r}")
-    for item in value:
-        if not isinstance(item, str) or not pattern.match(item):
-            raise ConfigError(f"{where}: {item!r} is not {what}")
-    return tuple(value)
+# ---- one project ----
 
 
-def _from_command_line(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    """DevStats' ``command_line``: [orgs-or-regexp, repos], comma-separated."""
-    args = raw.get("command_line") or []
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        raise ConfigError(f"{where}, field 'command_line': expected a list of strings")
-    derived: dict[str, Any] = {}
-    if args and args[0].startswith("regexp:"):
-        derived["regexp"] = args[0][len("regexp:") :]
-    elif args and args[0]:
-        derived["orgs"] = [a for a in args[0].split(",") if a]
-    if len(args) > 1 and args[1]:
-        derived["repos"] = [a for a in args[1].split(",") if a]
-    return derived
+@dataclass
+class _Fields:
+    """A project's raw fields and where they come from, for reading each through its rule."""
 
+    raw: dict[str, Any]
+    where: str
+    # Values derived from another field (orgs from command_line) are reported under that field.
+    derived_from: str | None = None
 
-def project_from_dict(raw: Any, index: int, source: str) -> Project:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: project #{index + 1} is not a mapping")
-    name = raw.get("name")
-    where = f"{source}, project {name!r} (#{index + 1})"
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ConfigError(f"{where}, field 'name': expected a DNS-1123 label of at most 39 characters")
-    unknown = sorted(set(raw) - _FIELDS - _PASSED_THROUGH)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
-        )
-    values = dict(raw)
-    if "command_line" in raw:
-        values = {**_from_command_line(raw, where), **values}
-    db = values.get("db") or values.get("psql_db") or name.replace("-", "_")
-    if not isinstance(db, str) or not _DB_RE.match(db):
-        raise ConfigError(
-            f"{where}, field 'db': {db!r} is not a PostgreSQL identifier (^[a-z_][a-z0-9_]{{0,62}}$)"
-        )
-    orgs = _str_list(values.get("orgs"), f"{where}, field 'orgs'", _ORG_RE, "a GitHub org login")
-    repos = _str_list(values.get("repos"), f"{where}, field 'repos'", _REPO_RE, "an owner/name repository")
-    excludes = _str_list(
-        values.get("exclude_repos"), f"{where}, field 'exclude_repos'", _REPO_RE, "an owner/name repository"
-    )
-    regexp = values.get("regexp")
-    if regexp is not None:
+    def read(self, key: str, rule: Callable[[Any], Any], default: Any = None) -> Any:
+        if key not in self.raw:
+            return default
         try:
-            re.compile(str(regexp))
-        except re.error as error:
-            raise ConfigError(
-                f"{where}, field 'regexp': {regexp!r} is not a regular expression: {error}"
-            ) from None
+            return rule(self.raw[key])
+        except FieldValueError as problem:
+            raise self.problem(key, str(problem)) from None
+
+    def problem(self, key: str, message: str) -> ConfigError:
+        if self.derived_from:
+            return ConfigError(f"{self.where}, field {self.derived_from!r} ({key}): {message}")
+        return ConfigError(f"{self.where}, field {key!r}: {message}")
+
+
+def _repository_filter(fields: _Fields) -> dict[str, Any]:
+    """orgs/repos/regexp: given directly, or derived from DevStats' command_line (not both)."""
+    direct = {key: fields.raw[key] for key in ("orgs", "repos", "regexp") if key in fields.raw}
+    if "command_line" not in fields.raw:
+        return direct
+    if direct:
+        raise fields.problem("command_line", f"give either command_line or {', '.join(direct)}, not both")
+    return fields.read("command_line", command_line_filter)
+
+
+def _selection(fields: _Fields, disabled: bool, notes: list[str]) -> tuple[Any, ...]:
+    """(orgs, repos, regexp): what the project takes, never nothing and never everything."""
+    source = "command_line" if "command_line" in fields.raw else None
+    rules = _Fields(_repository_filter(fields), fields.where, source)
+    orgs = rules.read("orgs", org_logins, ())
+    repos = rules.read("repos", repositories, ())
+    regexp = rules.read("regexp", regular_expression)
     if not orgs and not repos and regexp is None:
-        raise ConfigError(f"{where}: one of 'orgs', 'repos' or 'regexp' is required")
-    if "start_date" not in values:
+        if not (disabled and source):
+            raise fields.problem(source or "orgs", "one of 'orgs', 'repos' or 'regexp' is required")
+        # DevStats reads an empty command_line as every repository of GH Archive (narrowed by an
+        # actors filter it applies and devstats-sync does not): such a project takes nothing here.
+        notes.append(f"{fields.where}, field 'command_line': empty; the disabled project takes no repository")
+    return orgs, repos, regexp
+
+
+def _database(fields: _Fields, name: str) -> str:
+    for key in ("db", "psql_db"):
+        if key in fields.raw:
+            return str(fields.read(key, database_name))
+    try:
+        return database_name(name.replace("-", "_"))
+    except FieldValueError as problem:
+        message = f"the default taken from the name: {problem}; set 'db' explicitly"
+        raise fields.problem("db", message) from None
+
+
+def _excluded(fields: _Fields, env: dict[str, Any]) -> tuple[str, ...]:
+    listed = fields.read("exclude_repos", repositories, ())
+    try:
+        from_env = repositories(env.get("exclude_repos", []))
+    except FieldValueError as problem:
+        raise fields.problem("env", f"GHA2DB_EXCLUDE_REPOS: {problem}") from None
+    return tuple(dict.fromkeys(listed + from_env))
+
+
+def _title(fields: _Fields, name: str, devstats_form: bool) -> str:
+    keys = ("name", "title", "full_name") if devstats_form else ("title", "full_name")
+    for key in keys:
+        if key in fields.raw:
+            return str(fields.read(key, title_text))
+    return name
+
+
+def _kept(raw: dict[str, Any], known: frozenset[str], where: str, notes: list[str]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - known)
+    for key in unknown:
+        notes.append(f"{where}, field {key!r}: not a DevStats or devstats-sync field; kept and ignored")
+    return {key: raw[key] for key in (*_KEPT_FIELDS, "env", *unknown) if key in raw}
+
+
+def project_from_dict(
+    raw: Any,
+    index: int,
+    source: str,
+    *,
+    key: str | None = None,
+    now: datetime | None = None,
+    notes: list[str] | None = None,
+) -> Project:
+    """One project: ``key`` is its id in DevStats' mapping form (None: an entry of the list form)."""
+    label = repr(key) if key is not None else f"#{index + 1}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}, project {label}: expected a mapping of project fields, got {raw!r}")
+    devstats_form = key is not None
+    name_value = key if devstats_form else raw.get("name")
+    where = f"{source}, project {name_value!r} (#{index + 1})"
+    fields = _Fields(raw, where)
+    try:
+        name = project_name(name_value)
+    except FieldValueError as problem:
+        raise ConfigError(f"{where}, field 'name': {problem}") from None
+    if not devstats_form and set(raw) - _LIST_FIELDS:
+        unknown = ", ".join(sorted(set(raw) - _LIST_FIELDS))
+        raise ConfigError(f"{where}: unknown field(s) {unknown}; known: {', '.join(sorted(_LIST_FIELDS))}")
+    notes = notes if notes is not None else []
+    extra = _kept(raw, DEVSTATS_FIELDS | _LIST_FIELDS, where, notes)
+    env = fields.read("env", env_settings, {})
+    for ignored in env.get("ignored", ()):
+        notes.append(f"{where}, field 'env': {ignored} is not applied by devstats-sync; ignored")
+    disabled = fields.read("disabled", flag, False)
+    orgs, repos, regexp = _selection(fields, disabled, notes)
+    if "start_date" not in raw:
         raise ConfigError(f"{where}, field 'start_date': required")
-    start = parse_hour(values["start_date"], f"{where}, field 'start_date'")
-    if start < GHARCHIVE_START:
-        raise ConfigError(
-            f"{where}, field 'start_date': {values['start_date']!r} is before GH Archive's first hour"
-        )
+    clock = now or datetime.now(UTC).replace(tzinfo=None)
     return Project(
         name=name,
-        db=db,
-        start_date=start,
-        title=str(values.get("title") or values.get("full_name") or name),
+        db=_database(fields, name),
+        start_date=fields.read("start_date", lambda value: start_hour(value, clock)),
+        title=_title(fields, name, devstats_form),
         orgs=orgs,
         repos=repos,
-        regexp=str(regexp) if regexp is not None else None,
-        exclude_repos=excludes,
-        main_repo=values.get("main_repo"),
-        archived=bool(values.get("archived", False)),
-        disabled=bool(values.get("disabled", False)),
-        extra={k: v for k, v in raw.items() if k in _PASSED_THROUGH},
+        regexp=regexp,
+        exclude_repos=_excluded(fields, env),
+        main_repo=fields.read("main_repo", main_repository),
+        archived=fields.read("archived", flag, False),
+        disabled=disabled,
+        annotation_regexp=fields.read("annotation_regexp", optional_pattern),
+        files_skip_pattern=fields.read("files_skip_pattern", optional_pattern),
+        project_scale=fields.read("project_scale", scale, 1.0),
+        **{milestone: fields.read(milestone, optional_moment) for milestone in _MILESTONES},
+        extra=extra,
     )
 
 
-def load_projects(path: str | Path) -> list[Project]:
-    source = str(path)
-    try:
-        document = yaml.safe_load(Path(path).read_text())
-    except OSError as error:
-        raise ConfigError(f"cannot read projects file {source}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"projects file {source} is not valid YAML: {error}") from None
+# ---- the file ----
+
+
+def _entries(document: Any, source: str) -> list[tuple[str | None, Any]]:
+    """(id, fields) per project: the id is the mapping key in DevStats' form, None in the list form."""
     if not isinstance(document, dict) or "projects" not in document:
         raise ConfigError(f"{source}: expected a mapping with a 'projects' key")
     raw = document["projects"]
-    if isinstance(raw, dict):
-        raw = [{"name": key, **(value or {})} for key, value in raw.items()]
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"{source}: 'projects' must be a non-empty list or mapping")
-    projects = [project_from_dict(item, index, source) for index, item in enumerate(raw)]
+    if isinstance(raw, dict) and raw:
+        return [(str(key), value) for key, value in raw.items()]
+    if isinstance(raw, list) and raw:
+        return [(None, value) for value in raw]
+    raise ConfigError(f"{source}: 'projects' must be a non-empty list or mapping")
+
+
+def _check_unique(projects: list[Project], source: str) -> None:
     for attr in ("name", "db"):
         seen: set[str] = set()
         for project in projects:
@@ -186,6 +395,34 @@ def load_projects(path: str | Path) -> list[Project]:
             if value in seen:
                 raise ConfigError(f"{source}: {attr} {value!r} is used by more than one project")
             seen.add(value)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """One line: where in the file and what the parser expected."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
+def load_projects(path: str | Path, *, now: datetime | None = None) -> list[Project]:
+    """Every project of the file; notes about ignored fields go to the log (one line per field)."""
+    source = str(path)
+    try:
+        document = yaml.safe_load(Path(path).read_text())
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read the projects file: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{source}: the projects file is not UTF-8 text (byte {error.start})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: the projects file is not valid YAML: {_yaml_problem(error)}") from None
+    notes: list[str] = []
+    projects = [
+        project_from_dict(raw, index, source, key=key, now=now, notes=notes)
+        for index, (key, raw) in enumerate(_entries(document, source))
+    ]
+    _check_unique(projects, source)
+    for note in notes:
+        log.warning("note: %s", note)
     return projects
 
 

@@ -114,9 +114,24 @@ def test_disabled_and_project_filters(tmp_path: Path) -> None:
             "field 'sqls': expected a non-empty list",
         ),
         ("{name: X, series_name_or_func: x, sql: a, periods: d, env: [1]}", "field 'env'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: m6x}", "'m6x' is not one of h, d, w, m, q, y"),
         (
-            "{name: X, series_name_or_func: x, sql: a, periods: d, custom_data: true}",
-            "custom_data of DevStats",
+            "{name: X, series_name_or_func: x, sql: a, periods: d, custom_data_unique_time: true}",
+            "only valid with 'custom_data: true'",
+        ),
+        (
+            "{name: X, series_name_or_func: x, sql: a, periods: d, last_hours: 5, start_from: 2020-01-01}",
+            "either 'start_from' or 'last_hours'",
+        ),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, last_hours: -1}", "field 'last_hours'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, start_from: soon}", "field 'start_from'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, series_name_map: [a]}", "'series_name_map'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, wait_after_fail: x}", "'wait_after_fail'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, hll: 1}", "field 'hll'"),
+        ("{name: X, series_name_or_func: x, sql: a, periods: d, drop: [a]}", "field 'drop'"),
+        (
+            "{name: X, series_name_or_func: x, sql: a, histogram: true, periods: d, drop: sx}",
+            "not valid on a",
         ),
     ],
 )

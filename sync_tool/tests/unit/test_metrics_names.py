@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from devstats_sync.metrics.names import SeriesNameError, names_for_row, normalize_name, table_identifier
+from devstats_sync.metrics.names import (
+    RowNaming,
+    SeriesNameError,
+    names_for_row,
+    normalize_name,
+    table_identifier,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,12 +66,38 @@ def test_normalize_name(text: str, expected: str) -> None:
         ),
         ("multi_row_multi_column", "tm_;;median", {}, []),
         ("multi_row_multi_column", "too;few", {}, []),
+        # calc_metric names a row by the part between the first and second comma only.
+        ("multi_row_single_column", "sig_,apps,extra", {}, [("sig_apps", "value")]),
+        (
+            "multi_row_single_column",
+            "prj_,GraphQL JavaScript",
+            {"name_map": {"graphql_javascript": "graphqljs"}},
+            [("prj_graphqljs", "value")],
+        ),
+        (
+            "multi_row_single_column",
+            "prj_,GraphQL-IDE",
+            {"multi_value": True, "escape_value_name": True, "name_map": {"graphql_ide": "graphiql"}},
+            [("prj_", "graphiql")],
+        ),
+        (
+            "multi_row_multi_column",
+            "prjcntr;Poland`Team A;_users",
+            {"multi_value": True, "skip_escape_series_name": True},
+            [("prjcntrTeam A_users", "Poland")],
+        ),
+        (
+            "multi_row_multi_column",
+            "prjcntr;x;Big Name",
+            {"skip_escape_series_name": True},
+            [("prjcntrxBig Name", "value")],
+        ),
     ],
 )
 def test_names_for_row(
-    kind: str, first: str, options: dict[str, bool], expected: list[tuple[str, str]]
+    kind: str, first: str, options: dict[str, object], expected: list[tuple[str, str]]
 ) -> None:
-    assert names_for_row(kind, first, **options) == expected
+    assert names_for_row(kind, first, RowNaming(**options)) == expected  # type: ignore[arg-type]
 
 
 def test_unknown_function_is_an_error() -> None:

@@ -1,8 +1,11 @@
 """Release annotations of a project's main repository and the quick ranges built from them.
 
 Releases come from what ingest stored: published releases (``gha_releases``) and tags created by
-``CreateEvent`` (``gha_payloads.ref_type = 'tag'``). Pre-releases are left out by default: a dashboard
-range "v1.2 - v1.3" should span real releases.
+``CreateEvent`` (``gha_payloads.ref_type = 'tag'``), kept when their tag matches the project's
+``annotation_regexp`` (by default a plain version; an empty one keeps every tag, as in DevStats).
+Pre-releases are left out: a dashboard range "v1.2 - v1.3" should span real releases. The project's
+start and CNCF milestones (join, incubating, graduated, archived dates) are annotations too, and
+the milestones bound the ``c_*`` quick ranges DevStats' dashboards offer.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from psycopg2.extensions import connection
+
+from devstats_sync.projects_config import Project
 
 # DevStats ignores anything before GitHub's data is complete enough to chart.
 MIN_DATE = datetime(2012, 7, 1)
@@ -29,6 +34,7 @@ LAST_RANGES = (
     ("y3", "Last 3 years", "3 years"),
     ("y5", "Last 5 years", "5 years"),
     ("y10", "Last decade", "10 years"),
+    ("y100", "Last century", "100 years"),
 )
 
 
@@ -92,7 +98,7 @@ def release_annotations(
         found = cur.fetchall()
     annotations = []
     for tag, created, name in sorted(found, key=lambda row: row[1]):
-        if not pattern.match(tag) or created < MIN_DATE:
+        if not pattern.search(tag) or created < MIN_DATE:
             continue
         description = " ".join((name or tag)[:40].split())
         annotations.append(Annotation(created, tag, description))
@@ -106,7 +112,8 @@ def release_annotations(
     return result
 
 
-def quick_ranges(annotations: list[Annotation], now: datetime) -> list[QuickRange]:
+def quick_ranges(annotations: list[Annotation], now: datetime, project: Project) -> list[QuickRange]:
+    """The last-N ranges, release-to-release ranges ``a_<i>_<j>``, then the CNCF ranges ``c_*``."""
     ranges = [QuickRange(suffix, name, interval=interval) for suffix, name, interval in LAST_RANGES]
     tomorrow = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     for index, annotation in enumerate(annotations):
@@ -124,29 +131,71 @@ def quick_ranges(annotations: list[Annotation], now: datetime) -> list[QuickRang
                     end=following.time,
                 )
             )
-    return ranges
+    return ranges + cncf_ranges(project, now)
 
 
-def annotation_rows(annotations: list[Annotation], project_start: datetime) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = [
-        {
-            "time": a.time.replace(minute=0, second=0, microsecond=0),
-            "title": a.title,
-            "description": a.description,
-        }
-        for a in annotations
+def milestone_annotations(project: Project) -> list[Annotation]:
+    """The project's start and its CNCF milestones, titled as DevStats titles them. The start and the
+    join date are left out when the join date does not follow the start (DevStats' rule)."""
+    start, joined = project.start_date, project.join_date
+    found = []
+    if joined is None or joined > start:
+        if start >= MIN_DATE:
+            found.append(Annotation(start, "Project start date", f"{start:%Y-%m-%d} - project starts"))
+        if joined is not None:
+            found.append(Annotation(joined, "CNCF join date", f"{joined:%Y-%m-%d} - joined CNCF"))
+    for moment, title, what in (
+        (project.incubating_date, "Moved to incubating state", "project moved to incubating state"),
+        (project.graduated_date, "Graduated", "project graduated"),
+        (project.archived_date, "Archived", "project was archived"),
+    ):
+        if moment is not None:
+            found.append(Annotation(moment, title, f"{moment:%Y-%m-%d} - {what}"))
+    return found
+
+
+def annotation_rows(releases: list[Annotation], milestones: list[Annotation]) -> list[dict[str, object]]:
+    """``sannotations`` rows, one per hour: a release keeps its hour, a milestone takes a free one."""
+    rows: dict[datetime, dict[str, object]] = {}
+    for annotation in (*releases, *milestones):
+        hour = annotation.time.replace(minute=0, second=0, microsecond=0)
+        rows.setdefault(
+            hour, {"time": hour, "title": annotation.title, "description": annotation.description}
+        )
+    return [rows[hour] for hour in sorted(rows)]
+
+
+def cncf_ranges(project: Project, now: datetime) -> list[QuickRange]:
+    """The ``c_*`` quick ranges between the project's start and its CNCF milestones (DevStats' rules:
+    none without a join date after the start; incubation and graduation only in that order)."""
+    start, joined = project.start_date, project.join_date
+    incubating, graduated = project.incubating_date, project.graduated_date
+    if joined is None or joined <= start:
+        return []
+    tomorrow = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    ranges = [
+        QuickRange("c_b", "Before joining CNCF", start=start, end=joined),
+        QuickRange("c_n", "Since joining CNCF", start=joined, end=tomorrow),
     ]
-    if project_start >= MIN_DATE:
-        start_hour = project_start.replace(minute=0, second=0, microsecond=0)
-        if all(r["time"] != start_hour for r in rows):
-            rows.append(
-                {
-                    "time": start_hour,
-                    "title": "Project start date",
-                    "description": f"{project_start:%Y-%m-%d} - project starts",
-                }
+    if incubating is not None and graduated is not None and graduated <= incubating:
+        return ranges
+    if incubating is not None and incubating > joined:
+        ranges.append(
+            QuickRange("c_j_i", "CNCF join date - moved to incubation", start=joined, end=incubating)
+        )
+        if graduated is not None:
+            ranges.append(
+                QuickRange("c_i_g", "Moved to incubation - graduated", start=incubating, end=graduated)
             )
-    return sorted(rows, key=lambda r: r["time"])  # type: ignore[arg-type, return-value]
+        else:
+            ranges.append(
+                QuickRange("c_i_n", "Since moving to incubating state", start=incubating, end=tomorrow)
+            )
+    if graduated is not None and graduated > joined:
+        if incubating is None:
+            ranges.append(QuickRange("c_j_g", "CNCF join date - graduated", start=joined, end=graduated))
+        ranges.append(QuickRange("c_g_n", "Since graduating", start=graduated, end=tomorrow))
+    return ranges
 
 
 def quick_range_rows(ranges: list[QuickRange]) -> list[dict[str, object]]:

@@ -6,28 +6,32 @@ name) is looked up in the project's directory first, then in ``shared/``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from devstats_sync.metrics.names import SeriesNameError, normalize_name, table_identifier
-from devstats_sync.metrics.periods import Period, parse_period
+from devstats_sync.metrics.periods import PERIOD_TEXT, Period, parse_period
 
 FUNCTIONS = ("single_row_multi_column", "multi_row_single_column", "multi_row_multi_column")
 DESC_FUNCTIONS = ("time_diff_as_string",)
 BUNDLED_DIR = Path(__file__).parent / "default"
 
+# Every field of DevStats' metric (devstatscode cmd/gha2db_sync). Read with no effect here: env (its Go
+# tool's threads and debug switches) and wait_after_fail (it sleeps after a failure to let the
+# database recover; the next metric runs at once here). skip_past is calc_metric's own switch:
+# past release ranges of histograms are computed once anyway.
 _METRIC_FIELDS = {
     "name", "series_name_or_func", "sql", "sqls", "periods", "aggregate", "skip", "multi_value",
-    "escape_value_name", "merge_series", "histogram", "annotations_ranges", "desc", "drop", "env",
-    "allow_fail", "disabled", "project", "add_period_to_name",
-    # Past release ranges of histograms are computed once anyway, as DevStats' skip_past asks.
-    "skip_past",
+    "escape_value_name", "skip_escape_series_name", "merge_series", "histogram", "annotations_ranges",
+    "desc", "drop", "env", "allow_fail", "wait_after_fail", "disabled", "project", "add_period_to_name",
+    "custom_data", "custom_data_unique_time", "start_from", "last_hours", "series_name_map", "hll",
+    "always_recalc", "skip_past",
 }  # fmt: skip
-# DevStats fields whose behaviour is not implemented: refused by name rather than ignored.
-_UNSUPPORTED_FIELDS = {"custom_data", "series_name_map", "start_from", "last_hours"}
 _TAG_FIELDS = {"name", "sql", "series_name", "name_tag", "value_tag", "other_tags", "limit", "disabled"}
 
 
@@ -51,6 +55,21 @@ class MetricDef:
     drop: tuple[str, ...] = ()
     allow_fail: bool = False
     add_period_to_name: bool = False
+    skip_escape_series_name: bool = False
+    # Row names (normalized) renamed before they become series or value names.
+    series_name_map: tuple[tuple[str, str], ...] = ()
+    # Rows carry (time, value, text) triples, written at their own times (histograms: 4-tuples).
+    custom_data: bool = False
+    custom_data_unique_time: bool = False
+    # Nothing before this moment is computed: start_from, or now - last_hours.
+    start_from: datetime | None = None
+    last_hours: int = 0
+    # Values are HyperLogLog sketches (the hll extension), not numbers.
+    hll: bool = False
+    # Computed on every run instead of when due.
+    always_recalc: bool = False
+    # Quick ranges of annotations_ranges histograms left out, by suffix.
+    skip: frozenset[str] = frozenset()
 
     @property
     def is_function(self) -> bool:
@@ -120,22 +139,74 @@ def _applies_to(raw: dict[str, Any], project: str, where: str) -> bool:
 
 
 def _periods(raw: dict[str, Any], where: str) -> tuple[Period, ...]:
+    """Every period x aggregate, minus skip, named as gha2db_sync names them: the period text, then
+    the aggregate unless it is 1 (``m6`` + ``7`` is ``m67``: 67 months)."""
     aggregates = _csv(raw, "aggregate", where, "1")
     skip = set(_csv(raw, "skip", where))
-    bases = _csv(raw, "periods", where)
     result: list[Period] = []
-    for base in bases:
-        if base not in ("h", "d", "w", "m", "q", "y"):
-            raise MetricsConfigError(f"{where}, field 'periods': {base!r} is not one of h, d, w, m, q, y")
+    for base in _csv(raw, "periods", where):
+        if not PERIOD_TEXT.match(base):
+            raise MetricsConfigError(
+                f"{where}, field 'periods': {base!r} is not one of h, d, w, m, q, y, "
+                "optionally followed by a count (m6, y2)"
+            )
         for aggregate in aggregates:
             if not aggregate.isdigit() or int(aggregate) < 1:
                 raise MetricsConfigError(
                     f"{where}, field 'aggregate': {aggregate!r} is not a positive whole number"
                 )
-            period = parse_period(base + ("" if aggregate == "1" else aggregate))
-            if period.label not in skip and period not in result:
+            text = base + ("" if aggregate == "1" else aggregate)
+            period = parse_period(text)
+            if text not in skip and period.label not in skip and period not in result:
                 result.append(period)
     return tuple(result)
+
+
+def _drop(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    """Tables dropped on a full recompute: DevStats separates them with ';' (commas read too)."""
+    value = raw.get("drop")
+    if value is None:
+        return ()
+    if not isinstance(value, str):
+        raise MetricsConfigError(
+            f"{where}, field 'drop': expected table names separated by ';', got {value!r}"
+        )
+    return tuple(name.strip() for name in re.split(r"[;,]", value) if name.strip())
+
+
+def _name_map(raw: dict[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    value = raw.get("series_name_map") or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise MetricsConfigError(f"{where}, field 'series_name_map': expected a mapping of names to names")
+    return tuple(value.items())
+
+
+def _start(raw: dict[str, Any], where: str) -> tuple[datetime | None, int]:
+    start, hours = raw.get("start_from"), raw.get("last_hours", 0)
+    if start is not None and hours:
+        raise MetricsConfigError(f"{where}: use either 'start_from' or 'last_hours', not both")
+    if isinstance(hours, bool) or not isinstance(hours, int) or hours < 0:
+        raise MetricsConfigError(
+            f"{where}, field 'last_hours': expected a whole number of hours, got {hours!r}"
+        )
+    if start is None:
+        return None, hours
+    if isinstance(start, datetime):
+        return (start.astimezone(UTC).replace(tzinfo=None) if start.tzinfo else start), 0
+    if isinstance(start, date):
+        return datetime(start.year, start.month, start.day), 0
+    raise MetricsConfigError(
+        f"{where}, field 'start_from': expected a timestamp such as 2018-01-01T00:00:00Z, got {start!r}"
+    )
+
+
+def _whole(raw: dict[str, Any], name: str, where: str) -> int:
+    value = raw.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MetricsConfigError(f"{where}, field {name!r}: expected a whole number, got {value!r}")
+    return value
 
 
 def _sql_files(raw: dict[str, Any], where: str, metrics_dir: Path, project: str) -> list[Path]:
@@ -175,11 +246,6 @@ def parse_metric(raw: Any, index: int, source: Path, metrics_dir: Path, project:
     if not isinstance(raw, dict):
         raise MetricsConfigError(f"{source}: metric #{index + 1} is not a mapping")
     where = f"{source}, metric {raw.get('name', '')!r} (#{index + 1})"
-    unsupported = sorted(set(raw) & _UNSUPPORTED_FIELDS)
-    if unsupported:
-        raise MetricsConfigError(
-            f"{where}: field(s) {', '.join(unsupported)} of DevStats are not supported by devstats-sync"
-        )
     unknown = sorted(set(raw) - _METRIC_FIELDS)
     if unknown:
         raise MetricsConfigError(f"{where}: unknown field(s) {', '.join(unknown)}")
@@ -197,6 +263,16 @@ def parse_metric(raw: Any, index: int, source: Path, metrics_dir: Path, project:
         raise MetricsConfigError(f"{where}, field 'periods': at least one period is required")
     if annotations_ranges and not histogram:
         raise MetricsConfigError(f"{where}, field 'annotations_ranges': only valid with 'histogram: true'")
+    if histogram and raw.get("drop"):
+        raise MetricsConfigError(f"{where}, field 'drop': not valid on a histogram (DevStats refuses it too)")
+    custom_data = _flag(raw, "custom_data", where)
+    unique_time = _flag(raw, "custom_data_unique_time", where)
+    if unique_time and not custom_data:
+        raise MetricsConfigError(
+            f"{where}, field 'custom_data_unique_time': only valid with 'custom_data: true'"
+        )
+    start_from, last_hours = _start(raw, where)
+    _whole(raw, "wait_after_fail", where)
     desc = raw.get("desc")
     if desc is not None and desc not in DESC_FUNCTIONS:
         raise MetricsConfigError(f"{where}, field 'desc': {desc!r} is not one of {', '.join(DESC_FUNCTIONS)}")
@@ -218,9 +294,18 @@ def parse_metric(raw: Any, index: int, source: Path, metrics_dir: Path, project:
         histogram=histogram,
         annotations_ranges=annotations_ranges,
         desc=desc,
-        drop=tuple(_csv(raw, "drop", where)),
+        drop=_drop(raw, where),
         allow_fail=_flag(raw, "allow_fail", where),
         add_period_to_name=_flag(raw, "add_period_to_name", where),
+        skip_escape_series_name=_flag(raw, "skip_escape_series_name", where),
+        series_name_map=_name_map(raw, where),
+        custom_data=custom_data,
+        custom_data_unique_time=unique_time,
+        start_from=start_from,
+        last_hours=last_hours,
+        hll=_flag(raw, "hll", where),
+        always_recalc=_flag(raw, "always_recalc", where),
+        skip=frozenset(_csv(raw, "skip", where)),
     )
 
 

@@ -21,20 +21,22 @@ from devstats_sync.metrics.config import (
     load_metrics,
     load_tags,
 )
-from devstats_sync.metrics.names import names_for_row, normalize_name, table_identifier
-from devstats_sync.metrics.periods import Bucket, Period, buckets, describe_hours, is_scheduled, period_start
+from devstats_sync.metrics.names import normalize_name, table_identifier
+from devstats_sync.metrics.periods import Bucket, Period, buckets, is_scheduled, period_start
+from devstats_sync.metrics.points import PointMaker, RowShapeError
 from devstats_sync.metrics.sqltext import (
     exclude_bots_condition,
+    range_hours,
     render_bucket_sql,
     render_range_sql,
     seed_bot_patterns,
 )
-from devstats_sync.metrics.storage import Point, SeriesStore, create_shadow_schema, swap_in
+from devstats_sync.metrics.storage import Point, SeriesStore, create_shadow_schema, ensure_extension, swap_in
 from devstats_sync.projects_config import Project
 
 SHADOW_SCHEMA = "devstats_metrics_shadow"
-# Histogram rows get descending fake times from here, as DevStats stores them.
-HISTOGRAM_TIME = datetime(2012, 7, 1)
+# Metric SQL that calls the hll extension's functions or casts to its type.
+_USES_HLL = re.compile(r"\bhll(_[a-z_0-9]+)?\s*\(|::\s*hll\b", re.IGNORECASE)
 # Buckets sent to the server in one round trip (as one UNION ALL) when the SQL is a single statement.
 _BATCH = 64
 _MARK_PREFIX = "metrics:"
@@ -71,6 +73,8 @@ class _Context:
     exclude_bots: str
     project_scale: float
     marks: dict[str, datetime] = field(default_factory=dict)
+    # Why the hll extension is missing, when it is (metrics that need it then fail with this).
+    hll_problem: str | None = None
 
 
 def _utc_naive(moment: datetime | None) -> datetime:
@@ -131,7 +135,7 @@ def _lateral_form(sql_text: str) -> str | None:
     lateral = _QUOTED_BOUND.sub(lambda m: f"devstats_bucket.{m.group(1)}_dt", sql_text)
     if "{{from}}" in lateral or "{{to}}" in lateral:
         return None
-    return lateral.strip().rstrip(";")
+    return lateral.replace("{{range}}", "devstats_bucket.range_hours").strip().rstrip(";")
 
 
 def _query_lateral(
@@ -146,12 +150,14 @@ def _query_lateral(
         project_scale=ctx.project_scale,
     )
     values = ", ".join(
-        cur.mogrify("(%s, %s::timestamp, %s::timestamp)", (i, b.start, b.end)).decode()
+        cur.mogrify(
+            "(%s, %s::timestamp, %s::timestamp, %s::float8)", (i, b.start, b.end, range_hours(b.start, b.end))
+        ).decode()
         for i, b in enumerate(chunk)
     )
     cur.execute(
-        f"select devstats_bucket.i, q.* from (values {values}) devstats_bucket(i, from_dt, to_dt) "
-        f"cross join lateral (\n{body}\n) q"
+        f"select devstats_bucket.i, q.* from (values {values}) "
+        f"devstats_bucket(i, from_dt, to_dt, range_hours) cross join lateral (\n{body}\n) q"
     )
     return _split_by_bucket(cur, len(chunk))
 
@@ -200,66 +206,11 @@ def _query_buckets(
     return _split_by_bucket(cur, len(chunk))
 
 
-def _number(value: Any) -> float:
-    return 0.0 if value is None else float(value)
-
-
-def _points_for_bucket(
-    metric: MetricDef, period: Period, bucket: Bucket, columns: list[str], rows: list[tuple[Any, ...]]
-) -> list[Point]:
-    label = period.label
-    if len(columns) == 1:
-        if metric.is_function:
-            raise MetricsError(
-                f"{metric.series_name_or_func} needs a name column, the query returns one column"
-            )
-        if len(rows) > 1:
-            raise MetricsError(f"a literal series needs one row, the query returned {len(rows)}")
-        value = _number(rows[0][0]) if rows else 0.0
-        name = metric.series_name_or_func
-        if metric.add_period_to_name:
-            name = f"{name}_{label}"
-        values: dict[str, Any] = {"value": value}
-        if metric.desc:
-            values["descr"] = describe_hours(value)
-        if metric.merge_series:
-            return [Point(table_identifier("s", metric.merge_series), bucket.time, label, values, name)]
-        return [Point(table_identifier("s", name), bucket.time, label, values)]
-    if not metric.is_function:
-        raise MetricsError(
-            f"the query returns {len(columns)} columns; a literal series name needs one, "
-            "use a series_name_or_func function for named rows"
-        )
-    points: list[Point] = []
-    multi: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        pairs = names_for_row(
-            metric.series_name_or_func,
-            str(row[0]),
-            multi_value=metric.multi_value,
-            escape_value_name=metric.escape_value_name,
-        )
-        if len(pairs) > len(row) - 1:
-            raise MetricsError(
-                f"row {row[0]!r} names {len(pairs)} series but has {len(row) - 1} value columns"
-            )
-        for (series, value_name), raw in zip(pairs, row[1:], strict=False):
-            value = _number(raw)
-            if metric.multi_value:
-                multi.setdefault(series, {})[value_name] = value
-                continue
-            values = {"value": value}
-            if metric.desc:
-                values["descr"] = describe_hours(value)  # type: ignore[assignment]
-            points.append(_point(metric, series, bucket.time, label, values))
-    points += [_point(metric, series, bucket.time, label, values) for series, values in multi.items()]
-    return points
-
-
-def _point(metric: MetricDef, series: str, when: datetime, label: str, values: dict[str, Any]) -> Point:
-    if metric.merge_series:
-        return Point(table_identifier("s", metric.merge_series), when, label, values, series)
-    return Point(table_identifier("s", series), when, label, values)
+def _earliest(metric: MetricDef, now: datetime) -> datetime | None:
+    """start_from, or now - last_hours: nothing before it is computed."""
+    if metric.start_from is not None:
+        return metric.start_from
+    return now - timedelta(hours=metric.last_hours) if metric.last_hours else None
 
 
 def _compute_series(ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: str, period: Period) -> bool:
@@ -269,10 +220,16 @@ def _compute_series(ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: 
         first = ctx.project.start_date
     else:
         closed = period_start(period.unit, ctx.now) > period_start(period.unit, last)
-        if not (closed or is_scheduled(period, ctx.now)):
+        if not (closed or metric.always_recalc or is_scheduled(period, ctx.now)):
             return False
         first = last
+    earliest = _earliest(metric, ctx.now)
+    if earliest is not None:
+        if earliest > ctx.now:
+            return False
+        first = max(first, earliest)
     todo = list(buckets(period, first, ctx.now))
+    maker = PointMaker(metric, ctx.now)
     with ctx.conn.cursor() as cur:
         for offset in range(0, len(todo), _BATCH):
             chunk = todo[offset : offset + _BATCH]
@@ -280,7 +237,7 @@ def _compute_series(ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: 
             for bucket, (columns, rows) in zip(
                 chunk, _query_buckets(cur, sql_text, period, chunk, ctx), strict=True
             ):
-                points += _points_for_bucket(metric, period, bucket, columns, rows)
+                points += maker.bucket(period.label, bucket.time, columns, rows)
             ctx.store.upsert(points)
     ctx.marks[key] = ctx.now.replace(minute=0, second=0, microsecond=0)
     return True
@@ -289,12 +246,14 @@ def _compute_series(ctx: _Context, metric: MetricDef, sql_file: Path, sql_text: 
 _HIST_REFRESH = {"d": timedelta(hours=1), "w": timedelta(hours=6), "a": timedelta(hours=6)}
 
 
-def _histogram_due(ctx: _Context, key: str, quick: anno.QuickRange) -> bool:
+def _histogram_due(ctx: _Context, metric: MetricDef, key: str, quick: anno.QuickRange) -> bool:
     last = ctx.marks.get(key)
     if ctx.full or last is None:
         return True
     if quick.is_closed:
         return False
+    if metric.always_recalc:
+        return True
     refresh = _HIST_REFRESH.get(quick.suffix[0], timedelta(hours=24))
     if quick.suffix[0] == "d" and quick.suffix != "d":
         refresh = timedelta(hours=4)
@@ -306,7 +265,7 @@ def _compute_histogram(
 ) -> bool:
     quick, n = target
     key = f"{_MARK_PREFIX}{metric.key(sql_file)}:hist:{quick.suffix}"
-    if not _histogram_due(ctx, key, quick):
+    if not _histogram_due(ctx, metric, key, quick):
         return False
     text = render_range_sql(
         sql_text,
@@ -320,57 +279,30 @@ def _compute_histogram(
     )
     with ctx.conn.cursor() as cur:
         columns, rows = _run_one(cur, text)
-    label = quick.suffix
-    if len(columns) == 2:
-        series = metric.series_name_or_func
+    by_series = PointMaker(metric, ctx.now).histogram(quick.suffix, columns, rows)
+    if len(columns) == 2 and not by_series:
+        # No rows: the range's old rows still go (there is nothing to show for it now).
+        by_series = {metric.series_name_or_func: []}
+    for series, points in by_series.items():
         table = table_identifier("s", metric.merge_series or series)
-        merged_series = series if metric.merge_series else None
-        points = [
-            Point(
-                table,
-                HISTOGRAM_TIME - timedelta(hours=i),
-                label,
-                {"name": str(r[0]), "value": _number(r[1])},
-                merged_series,
-            )
-            for i, r in enumerate(rows)
-        ]
-        ctx.store.replace_period(table, label, merged_series, points)
-    elif len(columns) >= 3 and metric.is_function and not metric.multi_value:
-        by_series: dict[str, list[Point]] = {}
-        for row in rows:
-            pairs = names_for_row(metric.series_name_or_func, str(row[0]))
-            for index, (series, _value_name) in enumerate(pairs):
-                if 2 * index + 2 >= len(row):
-                    raise MetricsError(f"histogram row {row[0]!r} lacks a (name, value) pair for {series}")
-                existing = by_series.setdefault(series, [])
-                point_time = HISTOGRAM_TIME - timedelta(hours=len(existing))
-                values = {"name": str(row[2 * index + 1]), "value": _number(row[2 * index + 2])}
-                if metric.merge_series:
-                    existing.append(
-                        Point(table_identifier("s", metric.merge_series), point_time, label, values, series)
-                    )
-                else:
-                    existing.append(Point(table_identifier("s", series), point_time, label, values))
-        for series, points in by_series.items():
-            table = points[0].table
-            ctx.store.replace_period(table, label, series if metric.merge_series else None, points)
-    else:
-        raise MetricsError(
-            f"a histogram query returns (name, value) or, with a series function, a series name column "
-            f"and (name, value) pairs; got {len(columns)} columns"
-        )
+        ctx.store.replace_period(table, quick.suffix, series if metric.merge_series else None, points)
     ctx.marks[key] = ctx.now.replace(minute=0, second=0, microsecond=0)
     return True
 
 
+def _needs_hll(metric: MetricDef) -> bool:
+    return metric.hll or any(_USES_HLL.search(sql_file.read_text()) for sql_file in metric.sql_files)
+
+
 def _compute_metric(ctx: _Context, metric: MetricDef, ranges: list[anno.QuickRange]) -> bool:
+    if ctx.hll_problem and _needs_hll(metric):
+        raise MetricsError(f"needs the PostgreSQL extension hll: {ctx.hll_problem}")
     computed = False
     for sql_file in metric.sql_files:
         sql_text = sql_file.read_text()
         if metric.histogram:
             if metric.annotations_ranges:
-                targets = [(q, 1) for q in ranges]
+                targets = [(q, 1) for q in ranges if q.suffix not in metric.skip]
             else:
                 targets = [
                     (anno.QuickRange(p.label, p.label, interval=p.interval), p.n) for p in metric.periods
@@ -411,9 +343,12 @@ def _tag_rows(conn: connection, tag: TagDef, exclude_bots: str) -> list[dict[str
 
 
 def _write_ranges_and_tags(ctx: _Context, tags: list[TagDef]) -> list[anno.QuickRange]:
-    annotations = anno.release_annotations(ctx.conn, ctx.project.main_repo)
-    ranges = anno.quick_ranges(annotations, ctx.now)
-    ctx.store.replace_table("sannotations", False, anno.annotation_rows(annotations, ctx.project.start_date))  # type: ignore[arg-type]
+    project = ctx.project
+    tag_regexp = anno.DEFAULT_TAG_REGEXP if project.annotation_regexp is None else project.annotation_regexp
+    releases = anno.release_annotations(ctx.conn, project.main_repo, tag_regexp)
+    ranges = anno.quick_ranges(releases, ctx.now, project)
+    rows = anno.annotation_rows(releases, anno.milestone_annotations(project))
+    ctx.store.replace_table("sannotations", False, rows)  # type: ignore[arg-type]
     ctx.store.replace_table("tquick_ranges", True, anno.quick_range_rows(ranges))  # type: ignore[arg-type]
     for tag in tags:
         try:
@@ -439,7 +374,7 @@ def _compute_all(
             if not full:
                 _write_marks(conn, ctx.marks)
             conn.commit()
-        except (PgError, MetricsError, ValueError) as error:
+        except (PgError, MetricsError, RowShapeError, ValueError) as error:
             conn.rollback()
             # What the rolled-back transaction did is gone: its marks and the tables it created.
             ctx.marks = marks_before
@@ -522,8 +457,9 @@ def run_metrics(
             full=full,
             store=SeriesStore(conn, SHADOW_SCHEMA if full else "public"),
             exclude_bots=exclude_bots_condition(conn, resolve=full),
-            project_scale=float(project.extra.get("project_scale", 1.0)),
+            project_scale=project.project_scale,
             marks={} if full else _read_marks(conn),
+            hll_problem=ensure_extension(conn, "hll") if any(map(_needs_hll, metrics)) else None,
         )
         ranges = _write_ranges_and_tags(ctx, tags)
         conn.commit()

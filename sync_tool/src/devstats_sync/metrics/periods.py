@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 BASE_PERIODS = ("h", "d", "w", "m", "q", "y")
-_PERIOD_RE = re.compile(r"^([hdwmqy])(\d*)$")
+# A base period, optionally multiplied: m6 is six months, y2 two years (DevStats' GetIntervalFunctions).
+PERIOD_TEXT = re.compile(r"^([hdwmqy])(\d*)$")
 _INTERVAL_WORDS = {"h": "hour", "d": "day", "w": "week", "m": "month", "q": "month", "y": "year"}
 
 
@@ -74,7 +75,7 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    match = _PERIOD_RE.match(text.strip())
+    match = PERIOD_TEXT.match(text.strip())
     if not match:
         raise ValueError(f"{text!r} is not a period (h, d, w, m, q, y, optionally followed by a count)")
     count = int(match.group(2)) if match.group(2) else 1

@@ -1,4 +1,11 @@
-"""SQL placeholders of DevStats' metric files and the bot exclusion built from ``gha_bot_logins``."""
+"""SQL placeholders of DevStats' metric files and the bot exclusion built from ``gha_bot_logins``.
+
+Every placeholder DevStats' calc_metric fills: ``{{from}}``, ``{{to}}``, ``{{n}}`` (periods in the
+window), ``{{range}}`` (hours in the bucket or range), ``{{exclude_bots}}``, ``{{project_scale}}``,
+``{{rnd}}``, and in histograms ``{{period}}`` (the interval) and ``{{period:alias.column}}`` (the
+range condition on a column). Tag SQL has ``{{lim}}`` (see the engine). Any other ``{{...}}`` left
+in a query is an error naming it, rather than SQL that fails somewhere inside.
+"""
 
 from __future__ import annotations
 
@@ -75,12 +82,32 @@ def _timestamp(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Hours per unit of a PostgreSQL interval, as DevStats' IntervalHours counts them (a month is 730.5).
+_HOURS_PER = {"hour": 1.0, "day": 24.0, "week": 168.0, "month": 730.5, "quarter": 2191.5, "year": 8766.0}
+
+
+def interval_hours(interval: str) -> float:
+    """``{{range}}`` of a last-N range: ``'6 months'`` -> 4383.0."""
+    count, _, unit = interval.strip().partition(" ")
+    return float(count) * _HOURS_PER[unit.strip().rstrip("s")]
+
+
+def range_hours(start: datetime, end: datetime) -> float:
+    """``{{range}}`` of a bucket or of a range between two moments: its length in hours."""
+    return max((end - start).total_seconds() / 3600.0, 0.0)
+
+
+def _hours_text(hours: float) -> str:
+    return f"{hours:f}"
+
+
 def render_bucket_sql(
     sql: str, *, start: datetime, end: datetime, n: int, exclude_bots: str, project_scale: float
 ) -> str:
     """A time-series query for one bucket; ``{{from}}``/``{{to}}`` are bare timestamps the SQL quotes."""
     text = sql.replace("{{n}}", f"{n}.0").replace("{{exclude_bots}}", exclude_bots)
     text = text.replace("{{from}}", _timestamp(start)).replace("{{to}}", _timestamp(end))
+    text = text.replace("{{range}}", _hours_text(range_hours(start, end)))
     text = _QUICK_RANGE.sub(
         lambda m: f" ({m.group(1)} >= '{_timestamp(start)}' and {m.group(1)} < '{_timestamp(end)}') ", text
     )
@@ -109,11 +136,15 @@ def render_range_sql(
         text = text.replace("{{period}}", interval)
         text = text.replace("'{{from}}'", since).replace("{{from}}", since)
         text = text.replace("'{{to}}'", f"'{_timestamp(now)}'").replace("{{to}}", f"'{_timestamp(now)}'")
+        text = text.replace("{{range}}", _hours_text(interval_hours(interval)))
     else:
         assert start is not None and end is not None
         lo, hi = _timestamp(start), _timestamp(end)
         text = _QUICK_RANGE.sub(lambda m: f" ({m.group(1)} >= '{lo}' and {m.group(1)} < '{hi}') ", text)
-        text = text.replace("{{from}}", lo).replace("{{to}}", hi)
+        # DevStats quotes the bounds of a range itself; SQL written for it says {{from}} bare.
+        text = text.replace("'{{from}}'", f"'{lo}'").replace("{{from}}", f"'{lo}'")
+        text = text.replace("'{{to}}'", f"'{hi}'").replace("{{to}}", f"'{hi}'")
+        text = text.replace("{{range}}", _hours_text(range_hours(start, end)))
     return _finish(text, project_scale)
 
 

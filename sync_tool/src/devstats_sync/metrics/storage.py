@@ -14,14 +14,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from psycopg2 import Error as PgError
 from psycopg2 import sql
 from psycopg2.extensions import connection, cursor
 from psycopg2.extras import execute_values
 
 from devstats_sync.metrics.names import MAX_IDENTIFIER
 
+
+class Hll(str):
+    """A HyperLogLog sketch (the ``hll`` extension) in its text form, for ``hll: true`` metrics."""
+
+
+# hll_empty() with the extension's default parameters, as DevStats writes it for a missing sketch.
+HLL_EMPTY = Hll("\\x118b7f")
 Value = float | str | datetime
-_TYPES = {float: "double precision not null default 0.0", str: "text not null default ''"}
 _PAGE = 2000
 
 
@@ -35,9 +42,14 @@ class Point:
 
 
 def _sql_type(value: Value) -> str:
+    """DevStats' column types: numbers, texts, times (custom data) and sketches."""
     if isinstance(value, datetime):
-        return "timestamp not null default '1970-01-01 00:00:00'"
-    return _TYPES[str] if isinstance(value, str) else _TYPES[float]
+        return "timestamp not null default '1900-01-01 00:00:00'"
+    if isinstance(value, Hll):
+        return "hll not null default hll_empty()"
+    if isinstance(value, str):
+        return "text not null default ''"
+    return "double precision not null default 0.0"
 
 
 @dataclass
@@ -208,6 +220,26 @@ class SeriesStore:
         else:
             with self.conn.cursor() as cur:
                 self.ensure_table(cur, table, False, {"title": "", "description": ""})
+
+
+def ensure_extension(conn: connection, name: str) -> str | None:
+    """Creates a PostgreSQL extension the metrics need (hll) and commits; None when it is there, else
+    why it cannot be: not installed on the server, or this user may not create it."""
+    with conn.cursor() as cur:
+        cur.execute("select 1 from pg_extension where extname = %s", (name,))
+        if cur.fetchone():
+            return None
+        cur.execute("select 1 from pg_available_extensions where name = %s", (name,))
+        if cur.fetchone() is None:
+            conn.rollback()
+            return f"the server does not have it installed (Debian: postgresql-<major>-{name})"
+        try:
+            cur.execute(sql.SQL("create extension if not exists {}").format(sql.Identifier(name)))
+        except PgError as error:
+            conn.rollback()
+            return f"it is not created in this database and creating it failed: {str(error).strip()}"
+    conn.commit()
+    return None
 
 
 def create_shadow_schema(conn: connection, name: str) -> None:
