@@ -10,6 +10,7 @@ histograms with typed values; then the CNCF milestones' annotations and quick ra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ import psycopg2
 import pytest
 from devstats_sync.metrics import run_metrics
 from devstats_sync.metrics.annotations import cncf_ranges
+from devstats_sync.metrics.storage import ensure_extension
+from psycopg2.extensions import make_dsn, parse_dsn
 
 from sync_tool.tests.integration.metric_cases import (
     BY_LOGIN,
@@ -52,6 +55,10 @@ CAROL_AT_13 = (
     BOB_AT_10_15.replace("101", "102")
     .replace("2, 10", "3, 10")
     .replace("'2024-01-01 10:15', 'bob'", "'2024-01-09 13:00', 'carol'")
+)
+DISTINCT_LOGINS_BY_HLL = (
+    "select hll_cardinality(hll_add_agg(hll_hash_text(e.dup_actor_login))) "
+    f"from gha_events e where {IN_BUCKET} and {NOT_BOT}"
 )
 NCD_ROWS = "select time, series, period, value, str, dt from sncd order by time, str"
 
@@ -447,8 +454,7 @@ CASES = [
     Case(
         "hll-functions-in-plain-sql-create-the-extension",
         {"series_name_or_func": "logins", "periods": "m"},
-        "select hll_cardinality(hll_add_agg(hll_hash_text(e.dup_actor_login))) "
-        f"from gha_events e where {IN_BUCKET} and {NOT_BOT}",
+        DISTINCT_LOGINS_BY_HLL,
         [
             ("select value from slogins", [(3.0,)]),
             ("select extname from pg_extension where extname = 'hll'", [("hll",)]),
@@ -589,3 +595,44 @@ def test_cncf_milestones_annotations_and_quick_ranges(db_dsn: str, tmp_path: Pat
 def test_cncf_ranges_follow_devstats_rules(dates: dict[str, datetime | None], expected: list[str]) -> None:
     project = replace(PROJECT, **dates)  # type: ignore[arg-type]
     assert [r.suffix for r in cncf_ranges(project, NOW)] == expected
+
+
+def test_hll_that_cannot_be_created_fails_its_metrics_with_the_reason(
+    make_database: Callable[..., str], tmp_path: Path
+) -> None:
+    """A user who may not create the extension: metrics that need hll fail saying so, others compute."""
+    dsn = make_database()
+    dbname = parse_dsn(dsn)["dbname"]
+    with psycopg2.connect(dsn) as admin, admin.cursor() as cur:
+        cur.execute("create role metrics_writer login")
+        cur.execute(f"alter database {dbname} owner to metrics_writer")
+        cur.execute("alter schema public owner to metrics_writer")
+        cur.execute("grant all on all tables in schema public to metrics_writer")
+        for table in ("gha_events", "gha_releases", "gha_payloads"):
+            cur.execute(f"alter table {table} owner to metrics_writer")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "sketch.sql").write_text(DISTINCT_LOGINS_BY_HLL)
+    (tmp_path / "shared" / "count.sql").write_text(COUNT_SQL)
+    (tmp_path / "shared" / "metrics.yaml").write_text(
+        "metrics:\n"
+        "  - {name: Sketch, series_name_or_func: logins, sql: sketch, periods: m, allow_fail: true}\n"
+        "  - {name: Count, series_name_or_func: events, sql: count, periods: m}\n"
+    )
+    conn = psycopg2.connect(make_dsn(dsn, user="metrics_writer"))
+    try:
+        seed(conn, [])
+        summary = run_metrics(conn, project=PROJECT, metrics_dir=tmp_path, now=NOW)
+        with conn.cursor() as cur:
+            cur.execute("select value from sevents")
+            assert cur.fetchall() == [(6.0,)]
+            assert ensure_extension(conn, "no_such_extension") == (
+                "the server does not have it installed (Debian: postgresql-<major>-no_such_extension)"
+            )
+    finally:
+        conn.close()
+    (failure,) = summary.failed
+    assert failure.startswith("metric 'Sketch' (")
+    assert failure.endswith(
+        "needs the PostgreSQL extension hll: it is not created in this database and creating it failed: "
+        'permission denied to create extension "hll"'
+    )

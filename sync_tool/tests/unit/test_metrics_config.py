@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,72 @@ def test_fields_periods_aggregates_and_skip(tmp_path: Path) -> None:
     assert metric.add_period_to_name
     assert metric.drop == ("sold_events",)
     assert metric.sql_files == (root / "shared" / "events.sql",)
+
+
+def test_every_devstats_metric_field_loads(tmp_path: Path) -> None:
+    """One entry with every field of DevStats' metric, as its metrics.yaml files write them."""
+    root = _write(
+        tmp_path,
+        {
+            "shared/metrics.yaml": (
+                "metrics:\n"
+                "  - name: Countries stats\n"
+                "    series_name_or_func: multi_row_multi_column\n"
+                "    sqls: [countries, committers_countries]\n"
+                "    periods: w,m,q,m6,y,y2,y3,y5\n"
+                "    aggregate: 1,7\n"
+                "    skip: w7,m7,q7,m67,y7,y27,y37,y57\n"
+                "    multi_value: true\n"
+                "    escape_value_name: true\n"
+                "    skip_escape_series_name: true\n"
+                "    merge_series: countries\n"
+                "    drop: 'scountries;scountries_old'\n"
+                "    custom_data: true\n"
+                "    custom_data_unique_time: true\n"
+                "    series_name_map:\n"
+                "      graphqljavascript: graphqljs\n"
+                "    start_from: 2018-01-01T00:00:00Z\n"
+                "    env:\n"
+                "      GHA2DB_NCPUS?: 8\n"
+                "    allow_fail: true\n"
+                "    wait_after_fail: 600\n"
+                "    hll: true\n"
+                "    always_recalc: true\n"
+                "    add_period_to_name: false\n"
+                "    desc: time_diff_as_string\n"
+                "    project: '!kubernetes'\n"
+                "    disabled: false\n"
+                "  - name: Hours\n"
+                "    series_name_or_func: hours\n"
+                "    sql: countries\n"
+                "    histogram: true\n"
+                "    annotations_ranges: true\n"
+                "    skip: a_0_1\n"
+                "    last_hours: 8766\n"
+            ),
+            "shared/countries.sql": "select 1",
+            "shared/committers_countries.sql": "select 1",
+        },
+    )
+    metric, hours = load_metrics(root, "p")
+    # Every aggregate 7 is skipped, the multiplied ones by their gha2db names (m6 + 7 = m67).
+    assert [p.label for p in metric.periods] == ["w", "m", "q", "m6", "y", "y2", "y3", "y5"]
+    assert metric.periods[3] == Period("m", 6)
+    assert (metric.drop, metric.merge_series, metric.series_name_map) == (
+        ("scountries", "scountries_old"),
+        "countries",
+        (("graphqljavascript", "graphqljs"),),
+    )
+    assert metric.start_from == datetime(2018, 1, 1)
+    flags = ("multi_value", "escape_value_name", "skip_escape_series_name", "custom_data",
+             "custom_data_unique_time", "allow_fail", "hll", "always_recalc")  # fmt: skip
+    assert all(getattr(metric, name) for name in flags)
+    assert (hours.histogram, hours.annotations_ranges, hours.skip, hours.last_hours) == (
+        True,
+        True,
+        frozenset({"a_0_1"}),
+        8766,
+    )
 
 
 def test_project_directory_overrides_shared(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
-from devstats_sync.metrics.sqltext import render_bucket_sql, render_range_sql
+from devstats_sync.metrics.sqltext import interval_hours, range_hours, render_bucket_sql, render_range_sql
 
 START, END, NOW = datetime(2024, 1, 1), datetime(2024, 1, 8), datetime(2024, 3, 1, 12)
 BOTS = "not like all(array['%bot'])"
@@ -76,4 +76,34 @@ def test_range_between_releases() -> None:
     assert text == (
         "select 1 where  (c.dt >= '2024-01-01 00:00:00' and c.dt < '2024-01-08 00:00:00')  "
         "and c.x < '2024-01-08 00:00:00'"
+    )
+
+
+def test_range_is_hours_as_devstats_counts_them() -> None:
+    assert render_bucket_sql("select {{range}}", start=START, end=END, n=1, exclude_bots=BOTS,
+                             project_scale=1) == "select 168.000000"  # fmt: skip
+    assert [interval_hours(i) for i in ("1 hour", "10 days", "1 week", "6 month", "3 months", "2 years")] == [
+        1.0,
+        240.0,
+        168.0,
+        4383.0,
+        2191.5,
+        17532.0,
+    ]
+    assert range_hours(END, START) == 0.0
+
+
+def test_range_bounds_are_quoted_for_sql_that_leaves_them_bare() -> None:
+    text = render_range_sql(
+        "select 1 where a >= {{from}} and b < '{{to}}' and {{range}} > 0",
+        interval=None,
+        start=START,
+        end=END,
+        now=NOW,
+        n=1,
+        exclude_bots=BOTS,
+        project_scale=1,
+    )
+    assert (
+        text == "select 1 where a >= '2024-01-01 00:00:00' and b < '2024-01-08 00:00:00' and 168.000000 > 0"
     )

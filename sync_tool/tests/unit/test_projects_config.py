@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from devstats_sync.cli import main
+from devstats_sync.devstats_projects import python_regexp
 from devstats_sync.filters import ProjectFilter
 from devstats_sync.projects_config import (
     ConfigError,
@@ -530,3 +531,17 @@ def test_parse_hour() -> None:
     assert parse_hour("2024-01-02") == datetime(2024, 1, 2)
     with pytest.raises(ConfigError, match="--from"):
         parse_hour("yesterday", "--from")
+
+
+@pytest.mark.parametrize(
+    ("go", "python"),
+    [
+        ("^v?\\d+\\.\\d+\\.\\d+(-[\\w-+\\d.]+)?$", "^v?\\d+\\.\\d+\\.\\d+(-[\\w\\-+\\d.]+)?$"),
+        ("[\\d-]", "[\\d-]"),  # a dash closing the class stays
+        ("\\w-x", "\\w-x"),  # outside a class nothing changes
+        ("[]\\w-x]", "[]\\w\\-x]"),  # a leading ] is a literal, the class goes on
+        ("(?i)^(fluent|a\\/b)$", "(?i)^(fluent|a\\/b)$"),
+    ],
+)
+def test_go_regexps_in_python_syntax(go: str, python: str) -> None:
+    assert python_regexp(go) == python

@@ -237,7 +237,8 @@ def ensure_extension(conn: connection, name: str) -> str | None:
             cur.execute(sql.SQL("create extension if not exists {}").format(sql.Identifier(name)))
         except PgError as error:
             conn.rollback()
-            return f"it is not created in this database and creating it failed: {str(error).strip()}"
+            reason = error.diag.message_primary or str(error).strip()
+            return f"it is not created in this database and creating it failed: {reason}"
     conn.commit()
     return None
 
