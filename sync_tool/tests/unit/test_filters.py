@@ -38,6 +38,14 @@ def test_regexp_is_searched_and_orgs_repos_regexp_are_a_union() -> None:
     assert ProjectFilter(project(regexp="prom")).matches("org/prometheus-operator")
 
 
+def test_regexp_is_also_searched_in_the_owner_alone_as_devstats_does() -> None:
+    f = ProjectFilter(project(regexp=r"^(fluent|grafana/loki)$"))
+    assert f.matches("fluent/fluentd")
+    assert f.matches("grafana/loki")
+    assert not f.matches("grafana/grafana")
+    assert not f.matches("fluentx/y")
+
+
 def test_excluded_repositories_win_over_every_rule() -> None:
     f = ProjectFilter(project(orgs=("a",), regexp="^a/", exclude_repos=("a/legacy",)))
     assert f.matches("a/new")
