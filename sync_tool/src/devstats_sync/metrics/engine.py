@@ -283,9 +283,13 @@ def _compute_histogram(
     if len(columns) == 2 and not by_series:
         # No rows: the range's old rows still go (there is nothing to show for it now).
         by_series = {metric.series_name_or_func: []}
-    for series, points in by_series.items():
-        table = table_identifier("s", metric.merge_series or series)
-        ctx.store.replace_period(table, quick.suffix, series if metric.merge_series else None, points)
+    if metric.merge_series:
+        points = [point for series_points in by_series.values() for point in series_points]
+        table = table_identifier("s", metric.merge_series)
+        ctx.store.replace_period(table, quick.suffix, list(by_series), points)
+    else:
+        for series, points in by_series.items():
+            ctx.store.replace_period(table_identifier("s", series), quick.suffix, None, points)
     ctx.marks[key] = ctx.now.replace(minute=0, second=0, microsecond=0)
     return True
 

@@ -10,6 +10,7 @@ A full recompute writes into a shadow schema and :meth:`SeriesStore.swap_in` mov
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,11 @@ class Hll(str):
 HLL_EMPTY = Hll("\\x118b7f")
 Value = float | str | datetime
 _PAGE = 2000
+
+
+def _index_name(table: str, column: str) -> str:
+    """Short and unique whatever the table's length (PostgreSQL would truncate a long one)."""
+    return f"i{hashlib.sha1(table.encode()).hexdigest()[:20]}_{column}"
 
 
 @dataclass
@@ -102,6 +108,14 @@ class SeriesStore:
                     self._ident(table), sql.SQL(", ").join(columns)
                 )
             )
+            # As DevStats indexes them: histograms replace a (series, period) at a time, and
+            # dashboards select by series and period.
+            for column in ("series", "period") if merged else ("period",):
+                cur.execute(
+                    sql.SQL("create index if not exists {} on {} ({})").format(
+                        sql.Identifier(_index_name(table, column)), self._ident(table), sql.Identifier(column)
+                    )
+                )
             self._columns[table] = set(keys) | set(values)
             return
         for name, value in values.items():
@@ -152,8 +166,9 @@ class SeriesStore:
                 self.rows_written += len(rows)
                 self.tables_written.add(table)
 
-    def replace_period(self, table: str, period: str, series: str | None, points: list[Point]) -> None:
-        """Histograms: drop the range's old rows and write the new ones in the caller's transaction."""
+    def replace_period(self, table: str, period: str, series: list[str] | None, points: list[Point]) -> None:
+        """Histograms: drop the range's old rows (of these series of a merged table, or all of them)
+        and write the new ones, in the caller's transaction."""
         with self.conn.cursor() as cur:
             if self._known_columns(cur, table) is not None:
                 if series is None:
@@ -162,10 +177,10 @@ class SeriesStore:
                     )
                 else:
                     cur.execute(
-                        sql.SQL("delete from {} where series = %s and period = %s").format(
+                        sql.SQL("delete from {} where period = %s and series = any(%s)").format(
                             self._ident(table)
                         ),
-                        (series, period),
+                        (period, series),
                     )
         if points:
             self.upsert(points)
