@@ -428,7 +428,17 @@ def test_tag_tables(db_dsn: str, tmp_path: Path) -> None:
         "    value_tag: login_value\n"
         "    other_tags: {kind: [kind, true]}\n"
         "    limit: 2\n"
+        "  - name: Nobody\n"
+        "    sql: tag_nobody\n"
+        "    series_name: nobody\n"
+        "    name_tag: nobody_name\n"
+        "    other_tags: {kind: [kind, false]}\n"
+        "  - name: Switched off\n"
+        "    sql: tag_nobody\n"
+        "    series_name: off\n"
+        "    disabled: true\n"
     )
+    (root / "shared" / "tag_nobody.sql").write_text("select 'x' as name, 'y' as kind where false")
     (root / "shared" / "tag_logins.sql").write_text(
         "select dup_actor_login as login, min(type) as kind from gha_events e "
         f"where {NOT_BOT} group by 1 order by 1 limit {{{{lim}}}}"
@@ -443,6 +453,11 @@ def test_tag_tables(db_dsn: str, tmp_path: Path) -> None:
                 (datetime(2012, 7, 1), "alice", "alice", "IssuesEvent", "issuesevent"),
                 (datetime(2012, 7, 1, 1), "bob", "bob", "IssueCommentEvent", "issuecommentevent"),
             ]
+            # A tag with no values still has its columns, so SQL reading it runs (and finds nothing).
+            cur.execute("select time, nobody_name, kind from tnobody")
+            assert cur.fetchall() == []
+            cur.execute("select count(*) from pg_tables where tablename = 'toff'")
+            assert cur.fetchall() == [(0,)]
     finally:
         conn.close()
 

@@ -90,6 +90,14 @@ class TagDef:
     other_tags: dict[str, tuple[str, bool]]
     limit: int
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The tag table's columns besides ``time``, whether the query returns rows or not."""
+        named = [name for name in (self.name_tag, self.value_tag) if name]
+        for name, (_column, normalize) in self.other_tags.items():
+            named += [name, f"{name}_norm"] if normalize else [name]
+        return tuple(named)
+
 
 def find_file(metrics_dir: Path, project: str, name: str) -> Path | None:
     for candidate in (metrics_dir / project / name, metrics_dir / "shared" / name):

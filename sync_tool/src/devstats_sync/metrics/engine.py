@@ -359,7 +359,7 @@ def _write_ranges_and_tags(ctx: _Context, tags: list[TagDef]) -> list[anno.Quick
             rows = _tag_rows(ctx.conn, tag, ctx.exclude_bots)
         except PgError as error:
             raise MetricsError(f"tag {tag.name!r} ({tag.sql_file}): {str(error).strip()}") from error
-        ctx.store.replace_table(table_identifier("t", tag.series_name), True, rows)
+        ctx.store.replace_table(table_identifier("t", tag.series_name), True, rows, tag.columns)
     return ranges
 
 

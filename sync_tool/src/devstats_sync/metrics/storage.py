@@ -185,15 +185,18 @@ class SeriesStore:
         if points:
             self.upsert(points)
 
-    def replace_table(self, table: str, key_time: bool, rows: list[dict[str, Value]]) -> None:
+    def replace_table(
+        self, table: str, key_time: bool, rows: list[dict[str, Value]], columns: tuple[str, ...] = ()
+    ) -> None:
         """Tag tables, annotations, quick ranges: rebuilt whole (in the caller's transaction).
 
-        ``key_time`` tables (``t*``) have ``time`` as their key; others are series tables.
+        ``key_time`` tables (``t*``) have ``time`` as their key and at least ``columns``, so that SQL
+        reading an empty tag still runs; others are series tables.
         """
         with self.conn.cursor() as cur:
             exists = self._known_columns(cur, table) is not None
             if key_time:
-                names = sorted({n for r in rows for n in r if n != "time"})
+                names = sorted({n for r in rows for n in r if n != "time"} | set(columns))
                 if not exists:
                     columns = [sql.SQL("time timestamp primary key")] + [
                         sql.SQL("{} text").format(sql.Identifier(n)) for n in names
