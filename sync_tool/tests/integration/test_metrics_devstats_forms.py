@@ -460,6 +460,12 @@ CASES = [
             ("select extname from pg_extension where extname = 'hll'", [("hll",)]),
         ],
     ),
+    Case(
+        "histogram-names-with-tabs-newlines-and-backslashes",
+        {"series_name_or_func": "odd", "histogram": True, "periods": "m"},
+        "select x, n from (values (E'a\\tb', 3), (E'c\\nd', 2), (E'e\\\\f', 1)) v(x, n) order by n desc",
+        [("select name, value from sodd order by time desc", [("a\tb", 3.0), ("c\nd", 2.0), ("e\\f", 1.0)])],
+    ),
     # ---- multi-value histogram ----
     Case(
         "multi-value-histogram-typed-values",

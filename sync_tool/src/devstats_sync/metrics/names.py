@@ -6,6 +6,7 @@ name + column name), so the SQL decides the readable shape, e.g. ``'company_acti
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class SeriesNameError(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """DevStats' NormalizeName: lower case, trimmed, every character outside [a-z0-9_] becomes ``_``."""
     return _NON_ALNUM.sub("_", text.strip().lower())

@@ -11,9 +11,11 @@ A full recompute writes into a shadow schema and :meth:`SeriesStore.swap_in` mov
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from psycopg2 import Error as PgError
 from psycopg2 import sql
@@ -31,6 +33,18 @@ class Hll(str):
 HLL_EMPTY = Hll("\\x118b7f")
 Value = float | str | datetime
 _PAGE = 2000
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    """A value in COPY's text format (no value here is ever NULL)."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def _index_name(table: str, column: str) -> str:
@@ -127,8 +141,9 @@ class SeriesStore:
                 )
                 known.add(name)
 
-    def upsert(self, points: list[Point]) -> None:
-        """Upsert points; points sharing a key are merged (later values win)."""
+    def upsert(self, points: list[Point], *, new: bool = False) -> None:
+        """Upsert points; points sharing a key are merged (later values win). ``new``: the caller
+        knows no row with these keys exists (it just deleted them), so they are COPied in."""
         merged_points: dict[tuple[str, datetime, str | None, str], Point] = {}
         for point in points:
             key = (point.table, point.time, point.series, point.period)
@@ -145,26 +160,39 @@ class SeriesStore:
             for (table, merged, names), group in groups.items():
                 self.ensure_table(cur, table, merged, group[0].values)
                 keys = ["time", "series", "period"] if merged else ["time", "period"]
-                statement = sql.SQL(
-                    "insert into {table} ({columns}) values %s on conflict ({keys}) do update set {updates}"
-                ).format(
-                    table=self._ident(table),
-                    columns=sql.SQL(", ").join(map(sql.Identifier, keys + list(names))),
-                    keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
-                    updates=sql.SQL(", ").join(
-                        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(n)) for n in names
-                    )
-                    if names
-                    else sql.SQL("period = excluded.period"),
-                )
                 rows = [
                     ((p.time, p.series, p.period) if merged else (p.time, p.period))
                     + tuple(p.values[n] for n in names)
                     for p in group
                 ]
-                execute_values(cur, statement.as_string(cur), rows, page_size=_PAGE)
+                if new:
+                    self._copy(cur, table, keys + list(names), rows)
+                else:
+                    self._upsert_rows(cur, table, keys, names, rows)
                 self.rows_written += len(rows)
                 self.tables_written.add(table)
+
+    def _upsert_rows(
+        self, cur: cursor, table: str, keys: list[str], names: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        statement = sql.SQL(
+            "insert into {table} ({columns}) values %s on conflict ({keys}) do update set {updates}"
+        ).format(
+            table=self._ident(table),
+            columns=sql.SQL(", ").join(map(sql.Identifier, keys + list(names))),
+            keys=sql.SQL(", ").join(map(sql.Identifier, keys)),
+            updates=sql.SQL(", ").join(sql.SQL("{0} = excluded.{0}").format(sql.Identifier(n)) for n in names)
+            if names
+            else sql.SQL("period = excluded.period"),
+        )
+        execute_values(cur, statement.as_string(cur), rows, page_size=_PAGE)
+
+    def _copy(self, cur: cursor, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        data = io.StringIO("".join("\t".join(map(_copy_field, row)) + "\n" for row in rows))
+        statement = sql.SQL("copy {} ({}) from stdin").format(
+            self._ident(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        cur.copy_expert(statement.as_string(cur), data)
 
     def replace_period(self, table: str, period: str, series: list[str] | None, points: list[Point]) -> None:
         """Histograms: drop the range's old rows (of these series of a merged table, or all of them)
@@ -183,7 +211,7 @@ class SeriesStore:
                         (period, series),
                     )
         if points:
-            self.upsert(points)
+            self.upsert(points, new=True)
 
     def replace_table(
         self, table: str, key_time: bool, rows: list[dict[str, Value]], columns: tuple[str, ...] = ()
