@@ -381,7 +381,7 @@ CASES = [
     Case(
         "a missing projects file",
         2,
-        ("cannot read projects file", "projects.yaml: No such file"),
+        ("projects.yaml: cannot read the projects file: No such file",),
         inputs=lambda env: env.projects_file.unlink(),
     ),
     Case(
@@ -391,6 +391,21 @@ CASES = [
         inputs=lambda env: env.projects_file.write_text("projects: [a: b: c"),
     ),
     Case("an unknown field", 2, ("project 'acme' (#1): unknown field(s) colour",), projects(colour="red")),
+    # Finding 5: what preflight refuses, the sync tool refuses before it connects.
+    Case("an empty regexp", 2, ("field 'regexp': is empty",), projects(orgs=[], regexp="")),
+    Case("the maintenance database", 2, ("field 'db': 'postgres' is reserved",), projects(db="postgres")),
+    Case(
+        "a start date in the future",
+        2,
+        ("field 'start_date': '2999-01-01' is in the future",),
+        projects(start_date="2999-01-01"),
+    ),
+    Case(
+        "projects that are not a list of mappings",
+        2,
+        ("expected a mapping of project fields, got 'a'",),
+        inputs=lambda env: env.projects_file.write_text("projects: {name: a}"),
+    ),
     Case(
         "a date that is not one",
         2,
