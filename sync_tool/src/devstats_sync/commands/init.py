@@ -1,8 +1,9 @@
 """``devstats-sync init``: the cluster-wide pieces every project shares.
 
-Roles: an admin group role that owns the project databases' objects, a read-only role for
-Grafana's datasources, and a team role for people who query the data; a shared ``devstats``
-database (DevStats keeps cross-project logs there); and, for each project of the file, its
+Roles: the owner of the project databases' objects (the application user), a read-only role for
+Grafana's datasources, and a team role for people who query the data, named as the collection's
+patroni role names them (it owns them in a cluster; ``init`` is for a PostgreSQL of your own); a
+shared ``devstats`` database (DevStats keeps cross-project logs there); and, for each project of the file, its
 database with the schema and the grants. Everything is created only when missing, so ``init``
 can run on every deployment.
 
@@ -23,6 +24,11 @@ from devstats_sync.ingest import connect_project
 from devstats_sync.pipeline import admin_connection
 from devstats_sync.run_options import add_projects_and_dsn, dsn_from, projects_from
 
+# The names the collection's patroni role gives them (a test keeps both equal).
+OWNER_ROLE = "devstats"
+READONLY_ROLE = "devstats_ro"
+TEAM_ROLE = "devstats_team"
+
 NAME = "init"
 HELP = "create the shared database, the admin/read-only/team roles and every project's database and grants"
 
@@ -31,12 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_projects_and_dsn(parser)
     parser.add_argument("--shared-db", default="devstats", help="shared database (default: devstats)")
     parser.add_argument(
-        "--admin-role", default="devstats_admin", help="owner group role (default: devstats_admin)"
+        "--admin-role", default=OWNER_ROLE, help=f"owner of the project tables (default: {OWNER_ROLE})"
     )
     parser.add_argument(
-        "--ro-role", default="devstats_ro", help="read-only role for Grafana (default: devstats_ro)"
+        "--ro-role", default=READONLY_ROLE, help=f"read-only role for Grafana (default: {READONLY_ROLE})"
     )
-    parser.add_argument("--team-role", default="devstats_team", help="team role (default: devstats_team)")
+    parser.add_argument("--team-role", default=TEAM_ROLE, help=f"team role (default: {TEAM_ROLE})")
 
 
 def _ensure_role(
