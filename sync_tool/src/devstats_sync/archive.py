@@ -38,6 +38,20 @@ def hour_file_name(hour: datetime) -> str:
     return f"{hour:%Y-%m-%d}-{hour.hour}.json.gz"
 
 
+def hour_of_file_name(name: str) -> datetime | None:
+    """The hour a GH Archive file name stands for, or None for any other name."""
+    stem, dot, rest = name.partition(".")
+    if not dot or rest != "json.gz":
+        return None
+    day, _, hour = stem.rpartition("-")
+    if not hour.isdigit() or not 0 <= int(hour) <= 23:
+        return None
+    try:
+        return datetime.strptime(day, "%Y-%m-%d").replace(hour=int(hour))
+    except ValueError:
+        return None
+
+
 def default_cache_dir() -> Path:
     env = os.environ.get("DEVSTATS_CACHE_DIR")
     if env:
@@ -102,6 +116,17 @@ class Archive:
             return False
         (self.cache_dir / hour_file_name(hour)).unlink(missing_ok=True)
         return True
+
+    def cached_hours(self) -> dict[datetime, Path]:
+        """The hours whose files this archive downloaded into its cache (none for a local directory)."""
+        if self.local_dir is not None or not self.cache_dir.is_dir():
+            return {}
+        found = {}
+        for path in self.cache_dir.iterdir():
+            hour = hour_of_file_name(path.name)
+            if hour is not None and path.is_file():
+                found[hour] = path
+        return found
 
     def _download(self, url: str, target: Path) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg2
 from psycopg2 import sql
@@ -59,6 +60,8 @@ class Summary:
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Hours some project lacks that a bounded run (``max_hours``) left for the next one.
+    deferred: int = 0
     accepted_empty: list[str] = field(default_factory=list)
     bad_lines: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
@@ -77,6 +80,8 @@ class Summary:
         out.extend(f"missing hour (retried next run): {m}" for m in self.missing)
         out.extend(f"failed hour (retried next run): {f}" for f in self.failed)
         out.extend(f"hour accepted as empty: {a}" for a in self.accepted_empty)
+        if self.deferred:
+            out.append(f"{self.deferred} more hour(s) to load, left for the next run (--max-hours)")
         if self.bad_lines:
             out.append(f"{len(self.bad_lines)} invalid line(s) skipped; first: {self.bad_lines[0]}")
         out.extend(f"quarantined event: {q}" for q in self.quarantined)
@@ -166,11 +171,13 @@ def ingest(
     on_hour: Callable[[datetime], None] | None = None,
     accept_empty: bool = False,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_hours: int = 0,
 ) -> Summary:
     """Loads ``[start, end)`` and every hour on record as failed into the projects' databases.
 
     ``accept_empty``: an hour the archive lacks, or whose file holds no decodable event, is marked
-    parsed without events (and recorded as accepted) instead of failing.
+    parsed without events (and recorded as accepted) instead of failing. ``max_hours`` (0: no bound)
+    bounds the hours scanned by this run, the oldest first; the rest are counted as deferred.
     """
     began = time.monotonic()
     summary = Summary(projects={p.name: ProjectTotals() for p in projects})
@@ -189,6 +196,9 @@ def ingest(
                 if hour >= project.start_date and hour not in done:
                     wanted.setdefault(hour, []).append(index)
         todo = sorted(wanted.items())
+        if max_hours and len(todo) > max_hours:
+            summary.deferred = len(todo) - max_hours
+            todo = todo[:max_hours]
         show_bar = sys.stderr.isatty() if progress is None else progress
         bar = tqdm(total=len(todo), unit="h", disable=not show_bar, desc="ingest")
         for hour, who in todo:
@@ -226,6 +236,44 @@ def ingest(
         databases.close()
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def prune_cache(
+    projects: Sequence[Project],
+    base_dsn: str,
+    archive: Archive,
+    before: datetime,
+    *,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+) -> list[Path]:
+    """Removes the cached hour files older than ``before`` that no project still needs.
+
+    A project needs an hour from its start date on until the hour is parsed in its database, so a
+    failed hour keeps its file for the retry, and only a project added later with an older start
+    date downloads such an hour again. Returns the files removed.
+    """
+    candidates = {hour: path for hour, path in archive.cached_hours().items() if hour < before}
+    if not candidates:
+        return []
+    removable = set(candidates)
+    databases = ProjectDatabases(base_dsn, projects, False, max_connections)
+    try:
+        for index, project in enumerate(projects):
+            wanted = [hour for hour in removable if hour >= project.start_date]
+            if not wanted:
+                continue
+            conn = databases.writer(index).conn
+            with conn, conn.cursor() as cur:
+                cur.execute("select dt from gha_parsed where dt = any(%s)", (wanted,))
+                parsed = {row[0] for row in cur.fetchall()}
+            removable -= set(wanted) - parsed
+    finally:
+        databases.close()
+    removed = []
+    for hour in sorted(removable):
+        candidates[hour].unlink(missing_ok=True)
+        removed.append(candidates[hour])
+    return removed
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 ``provision``: schema, the whole history from the project's start date, indexes, affiliations, a
 full metrics computation, then the ``provisioned`` flag. ``sync`` (hourly): ingest from the hour
-after the last parsed one, git, GitHub API, postprocess, metrics that are due. Both hold the
+after the last parsed one, git, GitHub API, postprocess, metrics that are due.
+
+In a cluster the foundation's one ``ingest --pending`` loads the hours of every project
+(``ingest=False`` here): ``provision`` then waits until that ingest has taken every hour of the
+project's history (``wait_seconds``), and ``sync`` starts at the last hour it parsed. Both hold the
 project's advisory lock for their whole run and record that they are running in ``gha_vars``.
 
 Flags, as DevStats keeps them: ``gha_computed('devstats_sync:provisioned', dt)`` and
@@ -31,6 +35,7 @@ from devstats_sync.ingest import connect_project, ingest
 from devstats_sync.locking import ProjectLock, application_name
 from devstats_sync.metrics import run_metrics
 from devstats_sync.projects_config import Project
+from devstats_sync.schema import FAILED_HOURS
 from devstats_sync.writer import link_issues_to_pull_requests
 
 log = logging.getLogger(__name__)
@@ -39,10 +44,24 @@ PROVISIONED_METRIC = "devstats_sync:provisioned"
 PROVISIONED_VAR = "provisioned"
 RUNNING_VAR = "running"
 RETRY_MISSING = timedelta(days=2)
+# GH Archive publishes an hour some time after it ends: a history is complete when every hour up to
+# the last complete hour minus this was taken by an ingest (parsed, or failed and being retried).
+HISTORY_LAG = timedelta(hours=3)
 
 
 class NotProvisionedError(RuntimeError):
     pass
+
+
+class HistoryPendingError(RuntimeError):
+    """The foundation's ingest has not yet taken every hour of the project's history."""
+
+    def __init__(self, project: str, pending: int, waited: float) -> None:
+        super().__init__(
+            f"project {project}: {pending} hour(s) of its history not loaded yet after waiting "
+            f"{waited:.0f}s for the foundation's ingest; this run stops here and the next one waits again"
+        )
+        self.pending = pending
 
 
 @dataclass
@@ -62,6 +81,11 @@ class PipelineConfig:
     end: datetime | None = None  # hour to stop ingesting before; default: the current hour
     now: datetime | None = None
     progress: bool | None = None
+    # False: the hours come from the foundation's ingest, this run neither downloads nor scans.
+    ingest: bool = True
+    # provision without ingest: how long to wait for the history (None: not at all), how often to look.
+    wait_seconds: float | None = None
+    poll_seconds: float = 60.0
 
 
 @dataclass
@@ -130,7 +154,43 @@ def is_provisioned(conn: connection) -> bool:
         return cur.fetchone() is not None
 
 
+def unloaded_history(conn: connection, project: Project, horizon: datetime) -> tuple[int, int]:
+    """Hours of ``[start date, horizon)`` no ingest has taken yet, and those failed and being retried."""
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "select count(*) filter (where f.dt is null), count(*) filter (where f.dt is not null) "
+            "from generate_series(%s::timestamp, %s::timestamp - interval '1 hour', interval '1 hour') h "
+            f"left join {FAILED_HOURS.name} f on f.dt = h and f.accepted_at is null "
+            "where not exists (select 1 from gha_parsed p where p.dt = h)",
+            (project.start_date, horizon),
+        )
+        untaken, failed = cur.fetchone()
+    return int(untaken), int(failed)
+
+
+def _wait_for_history(conn: connection, config: PipelineConfig, project: Project, report: RunReport) -> None:
+    began = time.monotonic()
+    while True:
+        horizon = current_hour(config) - HISTORY_LAG
+        untaken, failed = unloaded_history(conn, project, horizon)
+        waited = time.monotonic() - began
+        if untaken == 0:
+            retried = f"; {failed} failed hour(s) the ingest retries" if failed else ""
+            report.lines.append(
+                f"history: every hour before {horizon:%Y-%m-%d %H}:00 taken by the foundation's ingest "
+                f"(waited {waited:.0f}s){retried}"
+            )
+            return
+        if waited >= (config.wait_seconds or 0):
+            raise HistoryPendingError(project.name, untaken, waited)
+        log.info("project %s: %d hour(s) of history not loaded yet; waiting", project.name, untaken)
+        time.sleep(min(config.poll_seconds, max((config.wait_seconds or 0) - waited, 0.0)))
+
+
 def _ingest(config: PipelineConfig, project: Project, start: datetime, report: RunReport) -> None:
+    if not config.ingest:
+        report.lines.append("ingest: left to the foundation's ingest (--no-ingest)")
+        return
     end = current_hour(config)
     if end <= start:
         report.lines.append(f"ingest: nothing to do, the last parsed hour is {start - HOUR:%Y-%m-%d %H}:00")
@@ -183,6 +243,9 @@ def provision(config: PipelineConfig, project: Project) -> RunReport:
     report = RunReport(project.name, "provision")
     conn = open_project(config, project, create=True)
     try:
+        # Outside the project lock: the wait may take days, and nothing else needs the project meanwhile.
+        if not config.ingest and config.wait_seconds is not None:
+            _wait_for_history(conn, config, project, report)
         with running(conn, project, "provision"):
             _ingest(config, project, project.start_date, report)
             _affiliations(conn, config, report)

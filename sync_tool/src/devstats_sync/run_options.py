@@ -68,6 +68,12 @@ def add_pipeline(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-git", action="store_true", help="leave out the git step")
     parser.add_argument(
+        "--no-ingest",
+        dest="ingest",
+        action="store_false",
+        help="neither download nor scan GH Archive: the foundation's 'ingest --pending' loads the hours",
+    )
+    parser.add_argument(
         "--github-tokens-file",
         type=Path,
         default=None,
@@ -158,6 +164,7 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         companies_file=args.companies or _env_path("DEVSTATS_COMPANIES"),
         end=parse_hour(args.end, "--to") if args.end else None,
         progress=args.progress,
+        ingest=args.ingest,
     )
 
 

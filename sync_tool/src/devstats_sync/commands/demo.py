@@ -1,8 +1,9 @@
 """``devstats-sync demo``: the whole pipeline on a throwaway local PostgreSQL, with generated hours.
 
 Nothing third-party is shipped or fetched: the hours come from the deterministic generator, shaped
-like real GH Archive hours, with a share of events in the project's repositories. The run
-provisions the project over all hours but the last, syncs the last one, and prints what a new user
+like real GH Archive hours, with a share of events in the project's repositories. As in a
+cluster, ``ingest`` loads the hours and ``provision`` and ``sync`` never scan: provision runs after
+the history (every hour but the last), sync after the last hour. The run prints what a new user
 wants to know. With ``--state-dir`` the result is remembered: the same inputs again load nothing
 and report so (what makes the local playbook idempotent).
 """
@@ -16,7 +17,7 @@ import json
 import logging
 import os
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from devstats_sync import __version__
 from devstats_sync.archive import Archive
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.filters import ProjectFilter
+from devstats_sync.ingest import ingest
 from devstats_sync.pipeline import PipelineConfig, provision, sync
 from devstats_sync.projects_config import ConfigError, Project, parse_hour, project_dsn
 from devstats_sync.run_options import add_projects_file, projects_from
@@ -134,30 +136,43 @@ def _answers(dsn: str, queries: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def _run(
-    project: Project, archive_dir: Path, args: argparse.Namespace, end: Any, answers_file: Path
+    project: Project,
+    archive_dir: Path,
+    args: argparse.Namespace,
+    start: datetime,
+    end: datetime,
+    answers_file: Path,
 ) -> dict[str, Any]:
     with EmbeddedPostgres() as server, tempfile.TemporaryDirectory(prefix="devstats-demo-") as scratch:
         base = server.dsn()
+        archive = Archive(str(archive_dir), cache_dir=Path(scratch))
+        last = end - timedelta(hours=1)
+        # As in a cluster: the foundation's ingest loads the hours, provision and sync never scan.
         config = PipelineConfig(
             dsn=base,
-            archive=Archive(str(archive_dir), cache_dir=Path(scratch)),
+            archive=archive,
             git_cache_dir=Path(scratch),
             skip_git=True,
-            end=end - timedelta(hours=1),
-            now=end - timedelta(hours=1),
+            end=last,
+            now=last,
             progress=False,
+            ingest=False,
+            wait_seconds=0,
         )
+        history = ingest([project], base, start, last, archive, create_db=True, progress=False)
         provisioned = provision(config, project)
+        hour = ingest([project], base, last, end, archive, progress=False)
         config.end, config.now = end, end
         synced = sync(config, project)
         figures = _figures(project_dsn(base, project.db))
         if args.queries:
             answers = _answers(project_dsn(base, project.db), json.loads(args.queries.read_text()))
             _write_whole(answers_file, json.dumps(answers, indent=1) + "\n")
+    loaded = [history.projects[project.name], hour.projects[project.name]]
     figures.update(
-        hours_loaded=provisioned.hours_loaded + synced.hours_loaded,
-        seconds=round(provisioned.seconds + synced.seconds, 1),
-        log=[*provisioned.lines, *synced.lines],
+        hours_loaded=sum(totals.hours for totals in loaded),
+        seconds=round(history.seconds + provisioned.seconds + hour.seconds + synced.seconds, 1),
+        log=[*history.lines_of_text(), *provisioned.lines, *hour.lines_of_text(), *synced.lines],
     )
     return figures
 
@@ -209,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             "project": project.name,
             "fingerprint": fingerprint,
             "up_to_date": False,
-            **_run(project, archive_dir, args, end, state_dir / ANSWERS_FILE),
+            **_run(project, archive_dir, args, start, end, state_dir / ANSWERS_FILE),
         }
         _write_whole(summary_path, json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
     if args.json:
