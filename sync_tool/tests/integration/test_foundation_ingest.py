@@ -38,10 +38,6 @@ def _project(name: str, dsn: str, start: datetime) -> dict[str, object]:
     }
 
 
-def _hours(first: datetime, end: datetime) -> list[datetime]:
-    return [first + i * HOUR for i in range(int((end - first) / HOUR))]
-
-
 @pytest.fixture
 def foundation(make_database: Callable[..., str], tmp_path: Path) -> tuple[Path, str, str, Path]:
     """Two projects of one foundation, acme from H[0] and bolt (newer) from H[3], and a local archive."""
@@ -54,28 +50,42 @@ def foundation(make_database: Callable[..., str], tmp_path: Path) -> tuple[Path,
     return projects, acme, bolt, archive
 
 
-def test_pending_loads_every_projects_history_with_one_scan_per_hour(
-    foundation: tuple[Path, str, str, Path], capsys: pytest.CaptureFixture[str]
+def test_one_download_and_one_scan_per_hour_serve_every_project(
+    foundation: tuple[Path, str, str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     projects, acme, bolt, archive = foundation
-    run = ["ingest", "--config", str(projects), "--dsn", acme, "--archive-url", str(archive), "--no-progress"]
-    assert cli.main([*run, "--pending", "--to", f"{H[6]:%Y-%m-%dT%H}", "--max-hours", "4"]) == 0
-    said = capsys.readouterr().out
-    assert "hours: 6 in range, 4 scanned" in said
-    assert "2 more hour(s) to load, left for the next run (--max-hours)" in said
-    assert hour_states(acme) == dict.fromkeys(H[:4], "parsed")
-    assert hour_states(bolt) == {H[3]: "parsed"}
+    with gharchive_server() as server:
+        for hour in H[:8]:
+            server.serve(hour_file_name(hour), (200, (archive / hour_file_name(hour)).read_bytes()))
+        common = ["--config", str(projects), "--dsn", acme, "--archive-url", server.url, "--no-progress"]
+        ingest_run = ["ingest", *common, "--cache-dir", str(tmp_path / "cache"), "--pending"]
+        until = ["--to", f"{H[6]:%Y-%m-%dT%H}"]
+        assert cli.main([*ingest_run, *until, "--max-hours", "4"]) == 0
+        said = capsys.readouterr().out
+        assert "hours: 6 in range, 4 scanned" in said
+        assert "2 more hour(s) to load, left for the next run (--max-hours)" in said
+        assert hour_states(acme) == dict.fromkeys(H[:4], "parsed")
+        assert hour_states(bolt) == {H[3]: "parsed"}
 
-    assert cli.main([*run, "--pending", "--to", f"{H[6]:%Y-%m-%dT%H}"]) == 0
-    said = capsys.readouterr().out
-    # The two hours left, each scanned once for both projects.
-    assert "hours: 6 in range, 2 scanned" in said and "more hour(s) to load" not in said
+        assert cli.main([*ingest_run, *until]) == 0
+        said = capsys.readouterr().out
+        # The two hours left, each scanned once for both projects.
+        assert "hours: 6 in range, 2 scanned" in said and "more hour(s) to load" not in said
+        assert hour_states(acme) == dict.fromkeys(H[:6], "parsed")
+        assert hour_states(bolt) == dict.fromkeys(H[3:6], "parsed")
+        assert cli.main([*ingest_run, *until]) == 0
+        assert "hours: 6 in range, 0 scanned" in capsys.readouterr().out
+
+        # The projects' own Jobs and CronJobs then neither download nor scan.
+        for name in ("acme", "bolt"):
+            pipeline = [*common, "--project", name, "--skip-git", "--no-ingest", "--cache-dir", str(tmp_path)]
+            assert (
+                cli.main(["provision", *pipeline, "--to", f"{H[8]:%Y-%m-%dT%H}", "--wait-for-history"]) == 0
+            )
+            assert cli.main(["sync", *pipeline, "--to", f"{H[8]:%Y-%m-%dT%H}"]) == 0
+        assert server.requests == dict.fromkeys((hour_file_name(h) for h in H[:6]), 1)
     assert hour_states(acme) == dict.fromkeys(H[:6], "parsed")
-    assert hour_states(bolt) == dict.fromkeys(H[3:6], "parsed")
     assert sum(events_by_hour(acme).values()) > 0 and sum(events_by_hour(bolt).values()) > 0
-
-    assert cli.main([*run, "--pending", "--to", f"{H[6]:%Y-%m-%dT%H}"]) == 0
-    assert "hours: 6 in range, 0 scanned" in capsys.readouterr().out
 
 
 def test_pending_refuses_from_and_a_bad_bound(foundation: tuple[Path, str, str, Path]) -> None:
