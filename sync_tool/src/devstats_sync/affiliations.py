@@ -27,6 +27,7 @@ import yaml
 from psycopg2.extensions import connection
 from psycopg2.extras import execute_values
 
+from devstats_sync.countries import name_actors_countries
 from devstats_sync.normalize import hash_id
 
 HASH_VAR = "affiliations_import_sha256"
@@ -259,6 +260,7 @@ def _write(
         updates,
         page_size=2000,
     )
+    name_actors_countries(cur)
     emails = sorted({(aid, e[:120]) for k, u in users.items() for aid in ids.get(k, ()) for e in u.emails})
     execute_values(
         cur, "insert into gha_actors_emails(actor_id, email) values %s on conflict do nothing", emails

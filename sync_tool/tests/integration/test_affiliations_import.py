@@ -132,3 +132,34 @@ def test_bad_files_are_reported(db_dsn: str, tmp_path: Path) -> None:
     with pytest.raises(AffiliationsError, match=r"entry #1 has no 'login'"):
         import_affiliations(conn, bad)
     conn.close()
+
+
+def test_country_codes_become_the_names_devstats_groups_by(db_dsn: str, tmp_path: Path) -> None:
+    users_file = tmp_path / "github_users.json"
+    people = [
+        {"login": "alice", "email": "a!x.pl", "affiliation": "Acme", "country_id": "pl"},
+        {"login": "bob", "email": "b!x.us", "name": "Bob", "affiliation": "Acme", "country_id": "US"},
+        {"login": "carol", "email": "c!x.zz", "affiliation": "Acme", "country_id": "zz"},
+        {"login": "dave", "email": "d!x.io", "affiliation": "Acme"},
+    ]
+    users_file.write_text(json.dumps(people))
+    conn = psycopg2.connect(db_dsn)
+    import_affiliations(conn, users_file)
+    assert rows(conn, "select login, country_id, country_name from gha_actors order by login") == [
+        ("alice", "pl", "Poland"),
+        ("bob", "US", "United States"),
+        ("carol", "zz", None),
+        ("dave", None, None),
+    ]
+    assert rows(conn, "select count(*), count(*) filter (where code = lower(code)) from gha_countries") == [
+        (249, 249)
+    ]
+    # A person who moved: the next file's country wins, and a code dropped takes the name with it.
+    people[0]["country_id"] = "de"
+    del people[1]["country_id"]
+    users_file.write_text(json.dumps(people))
+    import_affiliations(conn, users_file)
+    assert rows(conn, "select login, country_name from gha_actors where login in ('alice', 'bob')") == [
+        ("alice", "Germany"),
+        ("bob", None),
+    ]
