@@ -27,8 +27,9 @@ FOUNDATIONS_GROUP = "devstats_foundations"
 FOUNDATION_NAME_MAX = 30
 # The CronJob controller appends "-<11 digits>" to a Job's name, which must stay a 63-character label.
 CRONJOB_NAME_MAX = 63 - 11
-# The longest name made from a project's is its CronJob <name>-affiliations.
-PROJECT_NAME_MAX = CRONJOB_NAME_MAX - len("-affiliations")
+# Leaves every name the roles derive from a project's (<name>-provision, the CronJob <name>-sync within
+# CRONJOB_NAME_MAX, Grafana's objects) room to spare; tests check the longest name against each limit.
+PROJECT_NAME_MAX = 39
 # GH Archive's first hour: nothing earlier can be ingested.
 GH_ARCHIVE_START = datetime.datetime(2011, 2, 12, tzinfo=datetime.timezone.utc)
 # Another PostgreSQL than the built-in Patroni: the devstats role's variables, which preflight only
@@ -47,6 +48,16 @@ FOUNDATION_DEFAULTS: Mapping[str, Any] = {
     "devstats_resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
     "devstats_project_disk_size": "10Gi",
     "devstats_storage_class": "",
+    # The foundation's GH Archive hour cache, read by its one ingest CronJob.
+    "devstats_gharchive_cache_size": "50Gi",
+    # Where the gitdm affiliation files come from; {} means none (and no affiliations CronJob).
+    "devstats_affiliations": {"git": "https://github.com/cncf/gitdm.git"},
+}
+# What each source of the affiliation files takes, and the defaults of its optional keys.
+AFFILIATION_SOURCES: Mapping[str, Mapping[str, Any]] = {
+    "git": {"ref": "master", "users_path": "src/github_users.json", "companies_path": ""},
+    "config_map": {"users_path": "github_users.json", "companies_path": ""},
+    "claim": {"users_path": "github_users.json", "companies_path": ""},
 }
 TARGETS = ("none", "baremetal", "eks", "kubeconfig")
 # Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (its logs).
@@ -429,6 +440,64 @@ def storage_class_problem(value: Any) -> Optional[str]:
     return None if value == "" else dns_name_problem(value)
 
 
+def _relative_path_problem(value: Any) -> Optional[str]:
+    if not isinstance(value, str):
+        return _not_a(value, "a path inside the repository or volume")
+    parts = value.split("/")
+    if value.startswith("/") or ".." in parts:
+        return f"{show(value)} is not a relative path inside the repository or volume"
+    return None
+
+
+def _affiliations_source_problem(source: str, value: Mapping[str, Any]) -> Optional[str]:
+    if source == "git":
+        problem = string_problem(value["git"])
+        if problem:
+            return f"git: {problem}; expected the URL of a git repository"
+        problem = string_problem(value["ref"]) if "ref" in value else None
+        return f"ref: {problem}; expected a branch, tag or commit" if problem else None
+    problem = dns_name_problem(value[source])
+    return f"{source}: {problem}" if problem else None
+
+
+def _affiliations_paths_problem(value: Mapping[str, Any]) -> Optional[str]:
+    if value.get("users_path") == "":
+        return "users_path is empty; expected the path of github_users.json"
+    for key in ("users_path", "companies_path"):
+        problem = _relative_path_problem(value[key]) if value.get(key, "") != "" else None
+        if problem:
+            return f"{key}: {problem}"
+    return None
+
+
+def affiliations_problem(value: Any) -> Optional[str]:
+    """Where the gitdm files come from: {git: URL, ref, users_path, companies_path},
+    {config_map: NAME, users_path, companies_path}, {claim: NAME, users_path, companies_path}
+    (paths of the files in the repository, the ConfigMap's keys or the volume), or {} for none."""
+    if not isinstance(value, Mapping):
+        return _not_a(value, "a mapping with one of 'git', 'config_map' or 'claim' (or {} for none)")
+    sources = [key for key in AFFILIATION_SOURCES if key in value]
+    if len(sources) > 1:
+        return f"sets {' and '.join(sources)}; expected one source of the affiliation files"
+    if not sources:
+        unknown = sorted(map(str, value))
+        return f"unknown key {show(unknown[0])}; expected 'git', 'config_map' or 'claim'" if unknown else None
+    source = sources[0]
+    allowed = {source, *AFFILIATION_SOURCES[source]}
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        return f"unknown key {show(unknown[0])} for a {source} source; expected {', '.join(sorted(allowed))}"
+    return _affiliations_source_problem(source, value) or _affiliations_paths_problem(value)
+
+
+def normalize_affiliations(value: Mapping[str, Any]) -> dict:
+    """{'source': 'git'|'config_map'|'claim'|'none', ...} with the source's defaults filled in."""
+    for source, defaults in AFFILIATION_SOURCES.items():
+        if source in value:
+            return {"source": source, **defaults, **value}
+    return {"source": "none"}
+
+
 def parse_start_date(value: Any) -> datetime.datetime:
     """The first hour a start_date names (UTC); ValueError when it is not a date in the model's format."""
     if isinstance(value, datetime.datetime):
@@ -690,6 +759,8 @@ _FOUNDATION_SETTING_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "devstats_resources": resources_problem,
     "devstats_project_disk_size": quantity_problem,
     "devstats_storage_class": storage_class_problem,
+    "devstats_gharchive_cache_size": quantity_problem,
+    "devstats_affiliations": affiliations_problem,
 }
 
 
@@ -719,6 +790,7 @@ def _check_foundation_settings(report: Report, where: str, raw: Mapping[str, Any
             report.add(where, variable, problem)
             value = default
         settings[variable[len("devstats_") :]] = value
+    settings["affiliations"] = normalize_affiliations(settings["affiliations"])
     return settings
 
 

@@ -1,22 +1,34 @@
-"""The per-project objects of a foundation: git volume, provisioning Job, sync and affiliations CronJobs.
+"""A foundation's sync workloads: one GH Archive ingest for all its projects, their affiliations, and
+per project a git volume, a provisioning Job and a sync CronJob.
 
 Pure: builds manifests as dicts from one foundation of preflight's model (plugins/module_utils/
 inventory_model.py), where every inventory value is already validated and every default filled in, and
 from the names and settings the devstats role passes. Nothing here checks an inventory value again.
+
+The layout (one download and one scan of each GH Archive hour per foundation):
+- ``gharchive-cache`` (PVC) and ``devstats-ingest`` (CronJob): ``ingest --pending`` loads every hour any
+  active project still lacks, its whole history for a new project, into each project's database;
+- ``devstats-affiliations`` (CronJob, when the inventory names a source): the gitdm files into every
+  project;
+- per project ``<name>-git`` (PVC), ``<name>-provision`` (Job: waits for the history the ingest
+  loads, then affiliations and full metrics) and ``<name>-sync`` (CronJob: git, GitHub API,
+  postprocess, metrics); neither downloads nor scans GH Archive.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .inventory_model import interval_minutes
-from .k8s_ownership import recommended_labels
 from .project_schedules import generated_schedule
+from .sync_workloads import PROJECTS_FILE, Mount, cronjob, job, job_spec, labels, pod_spec, volume_claim
 
-CONFIG_DIR = "/etc/devstats"
-DATA_DIR = "/data"
-SCRATCH_DIR = "/tmp"
+GIT_DIR = "/data"
+CACHE_DIR = "/cache"
+AFFILIATIONS_DIR = "/affiliations"
+CACHE_CLAIM = "gharchive-cache"
+INGEST_CRONJOB = "devstats-ingest"
+AFFILIATIONS_CRONJOB = "devstats-affiliations"
 
 # The module's own settings, which the inventory does not carry.
 DEFAULTS: dict[str, Any] = {
@@ -26,10 +38,15 @@ DEFAULTS: dict[str, Any] = {
     "successful_jobs_history_limit": 3,
     "failed_jobs_history_limit": 3,
     "backoff_limit": 2,
+    "ingest_active_deadline_seconds": 10800,
     "sync_active_deadline_seconds": 10800,
     "affiliations_active_deadline_seconds": 7200,
     "provision_active_deadline_seconds": 604800,
     "ttl_seconds_after_finished": 86400,
+    # One ingest run loads at most this many hours (a new project's years of history take many runs).
+    "ingest_max_hours": 720,
+    # Cached hours older than this are removed once every project has them.
+    "cache_keep_hours": 48,
 }
 # What the role passes besides the model: names of the objects the pods use, and pod placement.
 REQUIRED_OPTIONS = (
@@ -52,7 +69,10 @@ FOUNDATION_KEYS = (
     "time_zone",
     "sync_interval",
     "affiliations_interval",
+    "resources",
     "storage_class",
+    "gharchive_cache_size",
+    "affiliations",
 )
 PROJECT_KEYS = ("name", "timezone", "disk_size", "resources", "archived", "disabled")
 _COUNTS = tuple(key for key, value in DEFAULTS.items() if isinstance(value, int))
@@ -60,124 +80,6 @@ _COUNTS = tuple(key for key, value in DEFAULTS.items() if isinstance(value, int)
 
 class RenderError(ValueError):
     """The input is not preflight's model, or a setting of the module itself is out of range."""
-
-
-def _labels(foundation: str, pod_labels: dict[str, str], project: str, component: str) -> dict[str, str]:
-    return {
-        **recommended_labels(foundation),
-        **pod_labels,
-        "app.kubernetes.io/instance": project,
-        "app.kubernetes.io/component": component,
-    }
-
-
-def _metadata(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
-    return {"name": name, "namespace": namespace, "labels": dict(labels)}
-
-
-def _secret_env(name: str, secret: str, key: str, *, optional: bool) -> dict[str, Any]:
-    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key, "optional": optional}}}
-
-
-def _pod_spec(
-    opts: dict[str, Any], project: str, command: str, resources: dict[str, Any], git: bool
-) -> dict[str, Any]:
-    mounts = [
-        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
-        {"name": "scratch", "mountPath": SCRATCH_DIR},
-    ]
-    volumes: list[dict[str, Any]] = [
-        {"name": "config", "configMap": {"name": opts["config_map"]}},
-        # The root filesystem is read-only; the tool's temporary files and caches go here.
-        {"name": "scratch", "emptyDir": {"sizeLimit": opts["scratch_size"]}},
-    ]
-    if git:
-        mounts.append({"name": "git", "mountPath": DATA_DIR})
-        volumes.append({"name": "git", "persistentVolumeClaim": {"claimName": f"{project}-git"}})
-    container = {
-        "name": command,
-        "image": opts["image"],
-        "imagePullPolicy": opts["image_pull_policy"],
-        "command": ["devstats-sync"],
-        "args": [command, "--config", f"{CONFIG_DIR}/projects.yaml", "--project", project],
-        # Secret names and keys only: the values live in the cluster (or the vault), never in manifests.
-        "env": [
-            {"name": "PGHOST", "value": opts["database_host"]},
-            {"name": "PGPORT", "value": str(opts["database_port"])},
-            _secret_env("PGUSER", opts["database_secret"], "username", optional=False),
-            _secret_env("PGPASSWORD", opts["database_secret"], "password", optional=False),
-            # Without tokens the tool skips the GitHub API step instead of failing to start.
-            _secret_env("GITHUB_TOKENS", opts["github_secret"], "tokens", optional=True),
-            {"name": "HOME", "value": SCRATCH_DIR},
-            {"name": "TMPDIR", "value": SCRATCH_DIR},
-            {"name": "DEVSTATS_DATA_DIR", "value": DATA_DIR},
-        ],
-        "resources": copy.deepcopy(resources),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "volumeMounts": mounts,
-    }
-    spec: dict[str, Any] = {
-        "restartPolicy": "Never",
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": opts["run_as_user"],
-            "runAsGroup": opts["run_as_user"],
-            "fsGroup": opts["run_as_user"],
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": [container],
-        "volumes": volumes,
-    }
-    if opts["node_selector"]:
-        spec["nodeSelector"] = dict(opts["node_selector"])
-    if opts["tolerations"]:
-        spec["tolerations"] = copy.deepcopy(opts["tolerations"])
-    return spec
-
-
-def _job_spec(
-    opts: dict[str, Any], labels: dict[str, str], pod: dict[str, Any], deadline: int
-) -> dict[str, Any]:
-    return {
-        "backoffLimit": opts["backoff_limit"],
-        "activeDeadlineSeconds": deadline,
-        "ttlSecondsAfterFinished": opts["ttl_seconds_after_finished"],
-        "template": {"metadata": {"labels": dict(labels)}, "spec": pod},
-    }
-
-
-def _cronjob(
-    opts: dict[str, Any],
-    *,
-    name: str,
-    namespace: str,
-    labels: dict[str, str],
-    schedule: str,
-    tz: str,
-    job: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": _metadata(name, namespace, labels),
-        "spec": {
-            "schedule": schedule,
-            "timeZone": tz,
-            "concurrencyPolicy": "Forbid",
-            "startingDeadlineSeconds": opts["starting_deadline_seconds"],
-            "successfulJobsHistoryLimit": opts["successful_jobs_history_limit"],
-            "failedJobsHistoryLimit": opts["failed_jobs_history_limit"],
-            "jobTemplate": {"metadata": {"labels": dict(labels)}, "spec": job},
-        },
-    }
 
 
 def _checked_model(foundation: Any) -> dict[str, Any]:
@@ -212,95 +114,188 @@ def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
-def _plan(foundation: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
-    name, archived, override = project["name"], project["archived"], project.get("schedule")
-    sync_minutes = interval_minutes(foundation["sync_interval"])
-    affiliations_minutes = interval_minutes(foundation["affiliations_interval"])
-    return {
-        "name": name,
-        "archived": archived,
-        "sync_schedule": None if archived else override or generated_schedule(name, "sync", sync_minutes),
-        "sync_source": None if archived else ("override" if override else "generated"),
-        "affiliations_schedule": generated_schedule(name, "affiliations", affiliations_minutes),
-        "timezone": project["timezone"],
-        "disk_size": project["disk_size"],
-        "resources": project["resources"],
-    }
+def _command(command: str, *args: str) -> list[str]:
+    return [command, "--config", PROJECTS_FILE, *args]
 
 
-def _objects(opts: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, Any]]:
-    name, namespace, foundation = plan["name"], opts["namespace"], opts["foundation"]
-    pvc: dict[str, Any] = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": _metadata(
-            f"{name}-git", namespace, _labels(foundation, opts["pod_labels"], name, "git-volume")
-        ),
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": plan["disk_size"]}}},
-    }
-    if opts["storage_class"]:
-        pvc["spec"]["storageClassName"] = opts["storage_class"]
-    labels = _labels(foundation, opts["pod_labels"], name, "provision")
-    pod = _pod_spec(opts, name, "provision", plan["resources"], git=True)
+def _project_objects(
+    opts: dict[str, Any], model: dict[str, Any], project: dict[str, Any]
+) -> list[dict[str, Any]]:
+    name = project["name"]
+    git = Mount("git", GIT_DIR, {"persistentVolumeClaim": {"claimName": f"{name}-git"}})
+    git_env = (("DEVSTATS_DATA_DIR", GIT_DIR),)
+    provision_labels = labels(opts, name, "provision")
+    provision_pod = pod_spec(
+        opts,
+        container="provision",
+        args=_command("provision", "--project", name, "--no-ingest", "--wait-for-history"),
+        resources=project["resources"],
+        mounts=(git,),
+        environment=git_env,
+    )
     objects = [
-        pvc,
-        {
-            "apiVersion": "batch/v1",
-            "kind": "Job",
-            "metadata": _metadata(f"{name}-provision", namespace, labels),
-            "spec": _job_spec(opts, labels, pod, opts["provision_active_deadline_seconds"]),
-        },
+        volume_claim(opts, f"{name}-git", labels(opts, name, "git-volume"), project["disk_size"]),
+        job(
+            opts,
+            f"{name}-provision",
+            provision_labels,
+            job_spec(opts, provision_labels, provision_pod, opts["provision_active_deadline_seconds"]),
+        ),
     ]
-    crons = [("affiliations", plan["affiliations_schedule"], opts["time_zone"], False)]
-    if plan["sync_schedule"]:
-        crons.insert(0, ("sync", plan["sync_schedule"], plan["timezone"], True))
-    for command, schedule, tz, git in crons:
-        labels = _labels(foundation, opts["pod_labels"], name, command)
-        pod = _pod_spec(opts, name, command, plan["resources"], git=git)
-        job = _job_spec(opts, labels, pod, opts[f"{command}_active_deadline_seconds"])
+    if not project["archived"]:
+        sync_labels = labels(opts, name, "sync")
+        sync_pod = pod_spec(
+            opts,
+            container="sync",
+            args=_command("sync", "--project", name, "--no-ingest"),
+            resources=project["resources"],
+            mounts=(git,),
+            environment=git_env,
+        )
         objects.append(
-            _cronjob(
+            cronjob(
                 opts,
-                name=f"{name}-{command}",
-                namespace=namespace,
-                labels=labels,
-                schedule=schedule,
-                tz=tz,
-                job=job,
+                f"{name}-sync",
+                sync_labels,
+                schedule=_sync_schedule(model, project),
+                time_zone=project["timezone"],
+                spec=job_spec(opts, sync_labels, sync_pod, opts["sync_active_deadline_seconds"]),
             )
         )
     return objects
 
 
-def render_projects(foundation: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """All per-project manifests of one foundation of preflight's model, and its schedule table.
+def _sync_schedule(model: dict[str, Any], project: dict[str, Any]) -> str:
+    override = project.get("schedule")
+    return override or generated_schedule(project["name"], "sync", interval_minutes(model["sync_interval"]))
 
-    Returns {"resources": [manifest, ...], "schedules": [row, ...]} in project order; disabled projects
-    are left out entirely, archived ones get no sync CronJob.
+
+def _ingest_objects(opts: dict[str, Any], model: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    foundation = model["name"]
+    schedule = generated_schedule(foundation, "ingest", 60)
+    ingest_labels = labels(opts, foundation, "ingest")
+    pod = pod_spec(
+        opts,
+        container="ingest",
+        args=_command(
+            "ingest",
+            "--pending",
+            "--cache-dir",
+            CACHE_DIR,
+            "--max-hours",
+            str(opts["ingest_max_hours"]),
+            "--cache-keep-hours",
+            str(opts["cache_keep_hours"]),
+        ),
+        resources=model["resources"],
+        mounts=(Mount("cache", CACHE_DIR, {"persistentVolumeClaim": {"claimName": CACHE_CLAIM}}),),
+    )
+    objects = [
+        volume_claim(
+            opts, CACHE_CLAIM, labels(opts, foundation, "gharchive-cache"), model["gharchive_cache_size"]
+        ),
+        cronjob(
+            opts,
+            INGEST_CRONJOB,
+            ingest_labels,
+            schedule=schedule,
+            time_zone=model["time_zone"],
+            spec=job_spec(opts, ingest_labels, pod, opts["ingest_active_deadline_seconds"]),
+        ),
+    ]
+    return objects, schedule
+
+
+def _affiliations_source(source: dict[str, Any]) -> tuple[list[str], tuple[Mount, ...]]:
+    """The command-line arguments and the volume that bring one source's gitdm files to the tool."""
+    kind = source["source"]
+    if kind == "git":
+        args = [
+            "--gitdm-url",
+            source["git"],
+            "--gitdm-ref",
+            source["ref"],
+            "--gitdm-users-path",
+            source["users_path"],
+        ]
+        if source["companies_path"]:
+            args += ["--gitdm-companies-path", source["companies_path"]]
+        return args, ()
+    volume = (
+        {"configMap": {"name": source["config_map"]}}
+        if kind == "config_map"
+        else {"persistentVolumeClaim": {"claimName": source["claim"], "readOnly": True}}
+    )
+    args = ["--github-users", f"{AFFILIATIONS_DIR}/{source['users_path']}"]
+    if source["companies_path"]:
+        args += ["--companies", f"{AFFILIATIONS_DIR}/{source['companies_path']}"]
+    return args, (Mount("affiliations", AFFILIATIONS_DIR, volume, read_only=True),)
+
+
+def _affiliations_objects(
+    opts: dict[str, Any], model: dict[str, Any]
+) -> tuple[list[dict[str, Any]], str | None]:
+    if model["affiliations"]["source"] == "none":
+        return [], None
+    foundation = model["name"]
+    schedule = generated_schedule(
+        foundation, "affiliations", interval_minutes(model["affiliations_interval"])
+    )
+    source_args, mounts = _affiliations_source(model["affiliations"])
+    job_labels = labels(opts, foundation, "affiliations")
+    pod = pod_spec(
+        opts,
+        container="affiliations",
+        args=_command("affiliations", *source_args),
+        resources=model["resources"],
+        mounts=mounts,
+    )
+    return [
+        cronjob(
+            opts,
+            AFFILIATIONS_CRONJOB,
+            job_labels,
+            schedule=schedule,
+            time_zone=model["time_zone"],
+            spec=job_spec(opts, job_labels, pod, opts["affiliations_active_deadline_seconds"]),
+        )
+    ], schedule
+
+
+def render_workloads(foundation: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Every sync workload of one foundation of preflight's model, and when each runs.
+
+    Returns {"resources": [manifest, ...], "schedules": [row per project], "foundation_schedules":
+    {"ingest": cron, "affiliations": cron or None}}: the foundation's objects first, then each
+    project's in project order; disabled projects get nothing, archived ones no sync CronJob.
     """
     model = _checked_model(foundation)
     opts = {
         **_checked_options(options),
         "foundation": model["name"],
         "namespace": model["namespace"],
-        "time_zone": model["time_zone"],
         "storage_class": model["storage_class"],
     }
-    resources: list[dict[str, Any]] = []
+    resources, ingest_schedule = _ingest_objects(opts, model)
+    affiliations, affiliations_schedule = _affiliations_objects(opts, model)
+    resources += affiliations
     schedules: list[dict[str, Any]] = []
     for project in model["projects"]:
         if project["disabled"]:
             continue
-        plan = _plan(model, project)
-        resources.extend(_objects(opts, plan))
+        resources += _project_objects(opts, model, project)
+        archived = project["archived"]
         schedules.append(
             {
-                "project": plan["name"],
-                "archived": plan["archived"],
-                "sync": plan["sync_schedule"],
-                "sync_source": plan["sync_source"],
-                "affiliations": plan["affiliations_schedule"],
-                "timezone": plan["timezone"],
+                "project": project["name"],
+                "archived": archived,
+                "sync": None if archived else _sync_schedule(model, project),
+                "sync_source": None if archived else ("override" if project.get("schedule") else "generated"),
+                "timezone": project["timezone"],
             }
         )
-    return {"resources": resources, "schedules": schedules}
+    return {
+        "resources": resources,
+        "schedules": schedules,
+        "foundation_schedules": {"ingest": ingest_schedule, "affiliations": affiliations_schedule},
+    }

@@ -10,11 +10,16 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: project_cronjobs
-short_description: Render the per-project Kubernetes objects of a DevStats foundation
+short_description: Render the sync workloads of a DevStats foundation
 version_added: "0.1.0"
 description:
-  - Builds, for each project of one foundation, a PersistentVolumeClaim for git clones, a provisioning
-    Job, a sync CronJob and an affiliations CronJob, and returns them as manifests with a schedule table.
+  - Builds the foundation's GH Archive hour cache (PersistentVolumeClaim C(gharchive-cache)) and its one
+    ingest CronJob C(devstats-ingest), which downloads and scans each hour once for all projects
+    (C(devstats-sync ingest --pending), a new project's whole history included); the affiliations
+    CronJob C(devstats-affiliations) when the foundation names a source of gitdm files; and for each
+    project a PersistentVolumeClaim for git clones, a provisioning Job (which waits for the history
+    the ingest loads, then computes every metric) and a sync CronJob (git, GitHub API, postprocess,
+    metrics; no download). Returns them as manifests with a schedule table.
   - Pure rendering. The module never talks to a cluster; hand RV(resources) to the k8s_objects role
     (or M(kubernetes.core.k8s)) to render or apply them. It always reports C(changed=false).
   - Its input is one foundation of preflight's model (the fact C(preflight_foundations)), in which
@@ -33,9 +38,9 @@ options:
     description:
       - One foundation of preflight's model, C(preflight_foundations[inventory_hostname]).
       - Read here are C(name) (label C(app.kubernetes.io/part-of)), C(namespace), C(time_zone),
-        C(sync_interval), C(affiliations_interval), C(storage_class) and C(projects), of which each
-        project's C(name), C(schedule), C(timezone), C(disk_size), C(resources), C(archived) and
-        C(disabled).
+        C(sync_interval), C(affiliations_interval), C(resources), C(storage_class),
+        C(gharchive_cache_size), C(affiliations) and C(projects), of which each project's C(name),
+        C(schedule), C(timezone), C(disk_size), C(resources), C(archived) and C(disabled).
     type: dict
     required: true
   image:
@@ -111,6 +116,10 @@ options:
     description: Retries of each Job.
     type: int
     default: 2
+  ingest_active_deadline_seconds:
+    description: Longest an ingest Job may run.
+    type: int
+    default: 10800
   sync_active_deadline_seconds:
     description: Longest a sync Job may run.
     type: int
@@ -127,6 +136,14 @@ options:
     description: Finished Jobs are deleted after this many seconds.
     type: int
     default: 86400
+  ingest_max_hours:
+    description: Most hours one ingest run loads; a new project's years of history take several runs.
+    type: int
+    default: 720
+  cache_keep_hours:
+    description: Cached GH Archive hours older than this are removed once every project has them.
+    type: int
+    default: 48
 attributes:
   check_mode:
     support: full
@@ -170,7 +187,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 resources:
-  description: The manifests, project by project (PVC, provisioning Job, sync CronJob, affiliations CronJob).
+  description:
+    - The manifests, the foundation's first (cache PVC, ingest CronJob, affiliations CronJob), then
+      project by project (git PVC, provisioning Job, sync CronJob).
   returned: always
   type: list
   elements: dict
@@ -198,9 +217,6 @@ schedules:
     sync_source:
       description: C(generated) or C(override); null for archived projects.
       type: str
-    affiliations:
-      description: The affiliations CronJob's schedule.
-      type: str
     timezone:
       description: The time zone of the sync schedule.
       type: str
@@ -209,8 +225,21 @@ schedules:
       archived: false
       sync: "38 * * * *"
       sync_source: generated
-      affiliations: "20 8 * * *"
       timezone: Etc/UTC
+foundation_schedules:
+  description: When the foundation's CronJobs run.
+  returned: always
+  type: dict
+  contains:
+    ingest:
+      description: The ingest CronJob's schedule (hourly, at a minute taken from the foundation's name).
+      type: str
+    affiliations:
+      description: The affiliations CronJob's schedule; null without a source of affiliation files.
+      type: str
+  sample:
+    ingest: "17 * * * *"
+    affiliations: "43 6 * * *"
 """
 
 # Ansible modules carry their documentation before the imports (ansible-test and ansible-doc read it there).
@@ -218,7 +247,7 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.devstats.platform.plugins.module_utils.project_manifests import (  # noqa: E402
     DEFAULTS,
     RenderError,
-    render_projects,
+    render_workloads,
 )
 
 _REQUIRED = {"required": True}
@@ -247,7 +276,7 @@ def main():
     options = dict(module.params)
     foundation = options.pop("foundation")
     try:
-        rendered = render_projects(foundation, options)
+        rendered = render_workloads(foundation, options)
     except RenderError as error:
         module.fail_json(msg=str(error))
     module.exit_json(changed=False, **rendered)

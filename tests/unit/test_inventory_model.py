@@ -443,6 +443,54 @@ def test_resources(value: Any, expected: str | None) -> None:
     assert problem == expected if expected is None else expected in problem
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({}, None),
+        ({"git": "https://github.com/cncf/gitdm.git"}, None),
+        (
+            {"git": "file:///srv/gitdm", "ref": "v1", "users_path": "a/b.json", "companies_path": "c.yaml"},
+            None,
+        ),
+        ({"config_map": "gitdm-files"}, None),
+        ({"claim": "gitdm", "users_path": "users.json"}, None),
+        ("cncf/gitdm", "'cncf/gitdm' is a string, not a mapping with one of 'git', 'config_map' or 'claim'"),
+        ({"git": "u", "claim": "c"}, "sets git and claim; expected one source"),
+        ({"url": "u"}, "unknown key 'url'; expected 'git', 'config_map' or 'claim'"),
+        ({"config_map": "m", "ref": "x"}, "unknown key 'ref' for a config_map source"),
+        ({"git": ""}, "git: is empty; expected a non-empty string; expected the URL of a git repository"),
+        ({"git": "u", "ref": 3}, "ref: 3 is an integer, not a string"),
+        ({"claim": "Bad_Name"}, "claim: 'Bad_Name' is not a DNS name"),
+        ({"claim": "c", "users_path": "/etc/passwd"}, "users_path: '/etc/passwd' is not a relative path"),
+        ({"git": "u", "companies_path": "../x"}, "companies_path: '../x' is not a relative path"),
+        ({"git": "u", "users_path": ""}, "users_path is empty"),
+    ],
+)
+def test_sources_of_affiliations(value: Any, expected: str | None) -> None:
+    problem = model.affiliations_problem(value)
+    assert problem is None if expected is None else expected in problem
+
+
+def test_affiliation_sources_get_their_defaults() -> None:
+    assert model.normalize_affiliations({}) == {"source": "none"}
+    assert model.normalize_affiliations({"git": "u"}) == {
+        "source": "git",
+        "git": "u",
+        "ref": "master",
+        "users_path": "src/github_users.json",
+        "companies_path": "",
+    }
+    assert model.normalize_affiliations({"claim": "c", "companies_path": "x.yaml"}) == {
+        "source": "claim",
+        "claim": "c",
+        "users_path": "github_users.json",
+        "companies_path": "x.yaml",
+    }
+    cncf = validate().foundations["cncf"]
+    assert cncf["affiliations"]["git"] == "https://github.com/cncf/gitdm.git"
+    assert cncf["gharchive_cache_size"] == "50Gi"
+
+
 def test_storage_class_empty_means_the_default_class() -> None:
     assert model.storage_class_problem("") is None
     assert model.storage_class_problem("gp3") is None

@@ -1,5 +1,6 @@
-"""The per-project manifests, rendered from preflight's model of inventory variables: objects per
-project, names within their limits, schedules and time zones, resources, hardened pods."""
+"""A foundation's sync workloads, rendered from preflight's model of inventory variables: one ingest for
+all projects, affiliations from each kind of source, objects per project, names within their limits,
+schedules and time zones, resources, hardened pods."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from plugins.module_utils.inventory_model import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
-from plugins.module_utils.project_manifests import RenderError, render_projects
+from plugins.module_utils.project_manifests import RenderError, render_workloads
 from tests.support.inventory_models import foundation_model
 
 # What the devstats role passes besides the model.
@@ -27,7 +28,7 @@ OPTIONS: dict[str, Any] = {
 
 
 def _render(projects: list[dict[str, Any]], foundation_vars: dict[str, Any] | None = None, **options: Any):
-    return render_projects(foundation_model(projects, **(foundation_vars or {})), {**OPTIONS, **options})
+    return render_workloads(foundation_model(projects, **(foundation_vars or {})), {**OPTIONS, **options})
 
 
 def _pod_templates(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -50,22 +51,133 @@ def _kinds(result: dict[str, Any], project: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_four_objects_per_project_in_order() -> None:
+def _by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {m["metadata"]["name"]: m for m in result["resources"]}
+
+
+def _container(manifest: dict[str, Any]) -> dict[str, Any]:
+    (pod,) = _pod_specs(manifest)
+    (container,) = pod["containers"]
+    return container
+
+
+def test_one_ingest_for_the_foundation_then_three_objects_per_project() -> None:
     result = _render([{"name": "kubernetes"}, {"name": "prometheus"}])
+    assert _kinds(result, "cncf") == [
+        ("PersistentVolumeClaim", "gharchive-cache"),
+        ("CronJob", "devstats-ingest"),
+        ("CronJob", "devstats-affiliations"),
+    ]
     assert _kinds(result, "kubernetes") == [
         ("PersistentVolumeClaim", "kubernetes-git"),
         ("Job", "kubernetes-provision"),
         ("CronJob", "kubernetes-sync"),
-        ("CronJob", "kubernetes-affiliations"),
     ]
-    assert len(result["resources"]) == 8
+    assert len(result["resources"]) == 9
     assert {m["metadata"]["namespace"] for m in result["resources"]} == {"devstats-cncf"}
+
+
+def test_only_the_ingest_downloads_and_scans_and_it_does_so_for_every_project() -> None:
+    objects = _by_name(_render([{"name": "kubernetes"}, {"name": "prometheus"}]))
+    ingest = _container(objects["devstats-ingest"])
+    assert ingest["args"] == [
+        "ingest",
+        "--config",
+        "/etc/devstats/projects.yaml",
+        "--pending",
+        "--cache-dir",
+        "/cache",
+        "--max-hours",
+        "720",
+        "--cache-keep-hours",
+        "48",
+    ]
+    assert {"name": "cache", "mountPath": "/cache"} in ingest["volumeMounts"]
+    (pod,) = _pod_specs(objects["devstats-ingest"])
+    assert {"name": "cache", "persistentVolumeClaim": {"claimName": "gharchive-cache"}} in pod["volumes"]
+    assert objects["gharchive-cache"]["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    for project in ("kubernetes", "prometheus"):
+        assert _container(objects[f"{project}-sync"])["args"] == [
+            "sync",
+            "--config",
+            "/etc/devstats/projects.yaml",
+            "--project",
+            project,
+            "--no-ingest",
+        ]
+        assert _container(objects[f"{project}-provision"])["args"][-2:] == [
+            "--no-ingest",
+            "--wait-for-history",
+        ]
+        for name in (f"{project}-sync", f"{project}-provision"):
+            assert all(m["name"] != "cache" for m in _container(objects[name])["volumeMounts"])
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "volume"),
+    [
+        (
+            None,
+            [
+                "--gitdm-url",
+                "https://github.com/cncf/gitdm.git",
+                "--gitdm-ref",
+                "master",
+                "--gitdm-users-path",
+                "src/github_users.json",
+            ],
+            None,
+        ),
+        (
+            {"git": "https://git.example.org/gitdm.git", "ref": "v2", "companies_path": "companies.yaml"},
+            [
+                "--gitdm-url",
+                "https://git.example.org/gitdm.git",
+                "--gitdm-ref",
+                "v2",
+                "--gitdm-users-path",
+                "src/github_users.json",
+                "--gitdm-companies-path",
+                "companies.yaml",
+            ],
+            None,
+        ),
+        (
+            {"config_map": "gitdm", "companies_path": "companies.yaml"},
+            [
+                "--github-users",
+                "/affiliations/github_users.json",
+                "--companies",
+                "/affiliations/companies.yaml",
+            ],
+            {"configMap": {"name": "gitdm"}},
+        ),
+        (
+            {"claim": "gitdm-data", "users_path": "gitdm/users.json"},
+            ["--github-users", "/affiliations/gitdm/users.json"],
+            {"persistentVolumeClaim": {"claimName": "gitdm-data", "readOnly": True}},
+        ),
+    ],
+)
+def test_affiliations_from_each_kind_of_source(source: Any, args: list[str], volume: Any) -> None:
+    variables = {} if source is None else {"devstats_affiliations": source}
+    objects = _by_name(_render([{"name": "p"}], variables))
+    container = _container(objects["devstats-affiliations"])
+    assert container["args"] == ["affiliations", "--config", "/etc/devstats/projects.yaml", *args]
+    (pod,) = _pod_specs(objects["devstats-affiliations"])
+    mounted = [v for v in pod["volumes"] if v["name"] == "affiliations"]
+    assert mounted == ([] if volume is None else [{"name": "affiliations", **volume}])
+
+
+def test_without_a_source_of_affiliations_there_is_no_affiliations_cronjob() -> None:
+    result = _render([{"name": "p"}], {"devstats_affiliations": {}})
+    assert "devstats-affiliations" not in _by_name(result)
+    assert result["foundation_schedules"]["affiliations"] is None
 
 
 def test_archived_gets_no_sync_and_disabled_gets_nothing() -> None:
     result = _render([{"name": "old", "archived": True}, {"name": "off", "disabled": True}, {"name": "on"}])
-    assert [kind for kind, _ in _kinds(result, "old")] == ["PersistentVolumeClaim", "Job", "CronJob"]
-    assert _kinds(result, "old")[-1][1] == "old-affiliations"
+    assert [kind for kind, _ in _kinds(result, "old")] == ["PersistentVolumeClaim", "Job"]
     assert _kinds(result, "off") == []
     assert [row["project"] for row in result["schedules"]] == ["old", "on"]
     assert result["schedules"][0]["sync"] is None
@@ -93,14 +205,15 @@ def test_the_foundations_time_zone_and_intervals_shape_every_schedule() -> None:
         m["metadata"]["name"]: m["spec"]["timeZone"] for m in result["resources"] if m["kind"] == "CronJob"
     }
     assert zones == {
+        "devstats-ingest": "America/New_York",
+        "devstats-affiliations": "America/New_York",
         "argo-sync": "America/New_York",
-        "argo-affiliations": "America/New_York",
         "flux-sync": "Asia/Tokyo",
-        "flux-affiliations": "America/New_York",
     }
     for row in result["schedules"]:
         assert row["sync"].split()[1].endswith("-23/2")
-        assert len(row["affiliations"].split()[4]) == 1
+    assert len(result["foundation_schedules"]["affiliations"].split()[4]) == 1
+    assert result["foundation_schedules"]["ingest"].split()[1:] == ["*", "*", "*", "*"]
 
 
 def test_cronjob_and_job_settings() -> None:
@@ -128,7 +241,8 @@ def test_every_pod_is_hardened() -> None:
         projects, node_selector={"pool": "sync"}, tolerations=[{"key": "k", "operator": "Exists"}]
     )
     pods = [pod for manifest in result["resources"] for pod in _pod_specs(manifest)]
-    assert len(pods) == 12 * 2 + 8
+    # Ingest and affiliations, a provisioning Job per project, a sync CronJob per active project.
+    assert len(pods) == 2 + 12 + 8
     for pod in pods:
         assert pod["automountServiceAccountToken"] is False
         assert pod["securityContext"]["runAsNonRoot"] is True
@@ -188,20 +302,26 @@ def test_disk_size_storage_class_and_resources_per_project() -> None:
 
 
 def test_without_a_storage_class_the_cluster_default_is_used() -> None:
-    (pvc,) = [m for m in _render([{"name": "p"}])["resources"] if m["kind"] == "PersistentVolumeClaim"]
-    assert "storageClassName" not in pvc["spec"]
+    claims = [m for m in _render([{"name": "p"}])["resources"] if m["kind"] == "PersistentVolumeClaim"]
+    assert [c["metadata"]["name"] for c in claims] == ["gharchive-cache", "p-git"]
+    assert all("storageClassName" not in claim["spec"] for claim in claims)
 
 
 def test_every_object_and_pod_carries_the_pod_labels_the_role_gives() -> None:
     result = _render([{"name": "p"}], pod_labels={"app.kubernetes.io/name": "sync", "tier": "batch"})
     for manifest in result["resources"]:
         labels = manifest["metadata"]["labels"]
+        assert labels["app.kubernetes.io/instance"] == (
+            "cncf"
+            if manifest["metadata"]["name"] in ("gharchive-cache", "devstats-ingest", "devstats-affiliations")
+            else "p"
+        )
         assert labels == {
             "app.kubernetes.io/managed-by": "devstats-platform",
             "app.kubernetes.io/part-of": "cncf",
             "app.kubernetes.io/name": "sync",
             "tier": "batch",
-            "app.kubernetes.io/instance": "p",
+            "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"],
             "app.kubernetes.io/component": labels["app.kubernetes.io/component"],
         }
         for pod_template in _pod_templates(manifest):
@@ -214,7 +334,7 @@ def test_longest_project_name_fits_every_limit() -> None:
     for manifest in result["resources"]:
         limit = CRONJOB_NAME_MAX if manifest["kind"] == "CronJob" else 63
         assert len(manifest["metadata"]["name"]) <= limit
-    assert len(f"{name}-affiliations") == CRONJOB_NAME_MAX
+    assert len(f"{name}-sync") < CRONJOB_NAME_MAX
 
 
 def test_input_that_is_not_preflights_model_is_refused_naming_what_is_missing() -> None:
@@ -222,11 +342,11 @@ def test_input_that_is_not_preflights_model_is_refused_naming_what_is_missing() 
     with pytest.raises(
         RenderError, match=r"expected one foundation of preflight's model .*missing namespace"
     ):
-        render_projects(raw_inventory_foundation, OPTIONS)
+        render_workloads(raw_inventory_foundation, OPTIONS)
     model = foundation_model([{"name": "p"}])
     del model["projects"][0]["timezone"]
     with pytest.raises(RenderError, match=r"missing projects\[0\]\.timezone"):
-        render_projects(model, OPTIONS)
+        render_workloads(model, OPTIONS)
 
 
 @pytest.mark.parametrize(
@@ -239,4 +359,4 @@ def test_input_that_is_not_preflights_model_is_refused_naming_what_is_missing() 
 )
 def test_the_modules_own_settings_are_checked(options: dict[str, Any], message: str) -> None:
     with pytest.raises(RenderError, match=message):
-        render_projects(foundation_model([{"name": "p"}]), {**OPTIONS, **options})
+        render_workloads(foundation_model([{"name": "p"}]), {**OPTIONS, **options})

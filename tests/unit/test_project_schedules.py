@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugins.module_utils.inventory_model import cron_problem, interval_minutes
-from plugins.module_utils.project_manifests import render_projects
+from plugins.module_utils.project_manifests import render_workloads
 from plugins.module_utils.project_schedules import cron_for_offset, generated_schedule, offset_minutes
 from tests.support.inventory_models import foundation_model
 from tests.unit.test_project_manifests import OPTIONS
@@ -18,7 +18,7 @@ PROJECT_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,37}[a-z0-9]", fullmatch=True)
 
 
 def _schedules(names: list[str], interval: str = "1h") -> dict[str, str]:
-    rendered = render_projects(
+    rendered = render_workloads(
         foundation_model([{"name": name} for name in names], devstats_sync_interval=interval), OPTIONS
     )
     return {row["project"]: row["sync"] for row in rendered["schedules"]}
