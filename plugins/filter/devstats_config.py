@@ -1,10 +1,15 @@
-"""The `projects.yaml` the sync tool reads, built from preflight's normalized model of a foundation."""
+"""Filters of the devstats role: the `projects.yaml` the sync tool reads, built from preflight's normalized
+model of a foundation, and the names of the CronJobs that write its databases."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.devstats.platform.plugins.module_utils.project_manifests import (
+    RenderError,
+    data_cronjob_names,
+)
 
 # The fields the sync tool reads, in inventory.md's names. Preflight has already filled in every
 # default; schedule, timezone, disk_size and host only shape Kubernetes objects and stay out.
@@ -29,8 +34,19 @@ def devstats_projects_config(foundation: Any) -> dict[str, Any]:
     return {"foundation": foundation["name"], "domain": foundation["domain"], "projects": projects}
 
 
+def devstats_data_cronjobs(foundation: Any) -> list[str]:
+    """The foundation's ingest CronJob and each synced project's sync CronJob, by name."""
+    try:
+        return data_cronjob_names(foundation)
+    except RenderError as error:
+        raise AnsibleFilterError(f"devstats_data_cronjobs: {error}") from None
+
+
 class FilterModule:
     """Filters of the devstats role."""
 
     def filters(self) -> dict[str, Any]:
-        return {"devstats_projects_config": devstats_projects_config}
+        return {
+            "devstats_projects_config": devstats_projects_config,
+            "devstats_data_cronjobs": devstats_data_cronjobs,
+        }

@@ -114,6 +114,18 @@ def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+def sync_cronjob_name(project: str) -> str:
+    return f"{project}-sync"
+
+
+def data_cronjob_names(foundation: Any) -> list[str]:
+    """The CronJobs that write a foundation's project databases: its ingest and each project's sync
+    (what a migration keeps suspended until its cut-over)."""
+    model = _checked_model(foundation)
+    synced = [p["name"] for p in model["projects"] if not (p["disabled"] or p["archived"])]
+    return [INGEST_CRONJOB, *(sync_cronjob_name(name) for name in synced)]
+
+
 def _command(command: str, *args: str) -> list[str]:
     return [command, "--config", PROJECTS_FILE, *args]
 
@@ -155,7 +167,7 @@ def _project_objects(
         objects.append(
             cronjob(
                 opts,
-                f"{name}-sync",
+                sync_cronjob_name(name),
                 sync_labels,
                 schedule=_sync_schedule(model, project),
                 time_zone=project["timezone"],

@@ -95,7 +95,12 @@ def write_inventory(
                 "devstats_projects": PROJECTS,
                 "migrate_target_host": "127.0.0.1",
                 "migrate_target_port": target.port,
-                "migrate_target_passwords": {"superuser": "", "app": "app-pw", "readonly": "ro-pw"},
+                "migrate_target_passwords": {
+                    "superuser": "",
+                    "app": "app-pw",
+                    "readonly": "ro-pw",
+                    "team": "team-pw",
+                },
                 "migrate_target_capacity": "20Gi",
                 "migrate_jobs": 2,
                 "migrate_work_dir": str(directory / "dumps"),

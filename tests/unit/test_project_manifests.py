@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from plugins.module_utils.inventory_model import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
-from plugins.module_utils.project_manifests import RenderError, render_workloads
+from plugins.module_utils.project_manifests import RenderError, data_cronjob_names, render_workloads
 from tests.support.inventory_models import foundation_model
 
 # What the devstats role passes besides the model.
@@ -360,3 +360,10 @@ def test_input_that_is_not_preflights_model_is_refused_naming_what_is_missing() 
 def test_the_modules_own_settings_are_checked(options: dict[str, Any], message: str) -> None:
     with pytest.raises(RenderError, match=message):
         render_workloads(foundation_model([{"name": "p"}]), {**OPTIONS, **options})
+
+
+def test_the_cronjobs_a_migration_enables_are_the_rendered_ones_that_write_databases() -> None:
+    projects = [{"name": "kubernetes"}, {"name": "old", "archived": True}, {"name": "off", "disabled": True}]
+    rendered = [m["metadata"]["name"] for m in _render(projects)["resources"] if m["kind"] == "CronJob"]
+    assert rendered == ["devstats-ingest", "devstats-affiliations", "kubernetes-sync"]
+    assert data_cronjob_names(foundation_model(projects)) == ["devstats-ingest", "kubernetes-sync"]
