@@ -20,10 +20,6 @@ DESCRIPTIONS = sorted((ROOT / "roles" / "grafana" / "files" / "dashboards").glob
 NUMERIC = {20, 21, 23, 700, 701, 1700}
 TIMESTAMP = {1114, 1184}
 TEXT = {25, 1043, 19}
-# The sync tool never fills gha_actors.country_name (DevStats fills it from its gha_countries table
-# by the affiliations' country_id), so no country series is ever written whatever the affiliations
-# say: this dashboard is checked by the strict xfail below, which turns red once the pipeline fills it.
-NO_ROWS_YET = {"devstats-countries"}
 
 
 def run(conn: Any, sql: str) -> tuple[list[tuple[str, int]], list[tuple[Any, ...]]]:
@@ -94,9 +90,7 @@ def dashboards() -> list[dict[str, Any]]:
     return [build_dashboard(yaml.safe_load(path.read_text())) for path in DESCRIPTIONS]
 
 
-@pytest.mark.parametrize(
-    "dashboard", [d for d in dashboards() if d["uid"] not in NO_ROWS_YET], ids=lambda d: d["uid"]
-)
+@pytest.mark.parametrize("dashboard", dashboards(), ids=lambda d: d["uid"])
 def test_every_panel_answers_with_the_columns_its_type_needs(dashboard: dict, project_db: dict) -> None:
     conn, start, end = project_db["conn"], project_db["start"], project_db["end"]
     problems = [
@@ -116,9 +110,8 @@ def test_release_annotations_answer_with_time_and_text(project_db: dict) -> None
     assert rows, "the project's start date is an annotation at least"
 
 
-@pytest.mark.xfail(reason="the sync tool does not fill gha_actors.country_name yet", strict=True)
 def test_the_countries_dashboard_has_rows(project_db: dict) -> None:
-    (dashboard,) = [d for d in dashboards() if d["uid"] in NO_ROWS_YET]
+    (dashboard,) = [d for d in dashboards() if d["uid"] == "devstats-countries"]
     sql = panel_sql(
         dashboard["panels"][0]["targets"][0]["rawSql"],
         {"period": Variable("q")},
