@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.devstats.platform.plugins.module_utils.project_manifests import (
+
+from ..module_utils.project_manifests import (
     RenderError,
     data_cronjob_names,
 )

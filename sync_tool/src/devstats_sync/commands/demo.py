@@ -141,6 +141,7 @@ def _run(
     args: argparse.Namespace,
     start: datetime,
     end: datetime,
+    *,
     answers_file: Path,
 ) -> dict[str, Any]:
     with EmbeddedPostgres() as server, tempfile.TemporaryDirectory(prefix="devstats-demo-") as scratch:
@@ -224,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
             "project": project.name,
             "fingerprint": fingerprint,
             "up_to_date": False,
-            **_run(project, archive_dir, args, start, end, state_dir / ANSWERS_FILE),
+            **_run(project, archive_dir, args, start, end, answers_file=state_dir / ANSWERS_FILE),
         }
         _write_whole(summary_path, json.dumps({**summary, "up_to_date": True}, indent=2) + "\n")
     if args.json:
