@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from . import pgbackrest
+from .pod_hardening import restricted_pod_security
 
 COMPONENT_LABEL = "app.kubernetes.io/component"
 SOCKET_VOLUME = "pgsocket"
@@ -120,14 +121,7 @@ def _hardened_container(settings: Mapping[str, Any], name: str, command: list[st
 
 
 def _pod_security(settings: Mapping[str, Any]) -> dict[str, Any]:
-    uid = int(settings["run_as_user"])
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "fsGroup": uid,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    return restricted_pod_security(int(settings["run_as_user"]))
 
 
 def _repo_volume(settings: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .grafana_dashboards import DashboardError, load_dashboard
+from .pod_hardening import placement, restricted_pod_security
 
 GRAFANA_PORT = 3000
 HOME_PORT = 8080
@@ -47,16 +48,6 @@ def _restricted_container(container: dict[str, Any]) -> dict[str, Any]:
         "capabilities": {"drop": ["ALL"]},
     }
     return container
-
-
-def _restricted_pod(uid: int) -> dict[str, Any]:
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "fsGroup": uid,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
 
 
 def datasource_file(settings: Mapping[str, Any], database: str) -> dict[str, Any]:
@@ -287,7 +278,7 @@ def _grafana_deployment(
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
-                    "securityContext": {**_restricted_pod(GRAFANA_UID), "runAsGroup": 0},
+                    "securityContext": {**restricted_pod_security(GRAFANA_UID), "runAsGroup": 0},
                     "containers": [container],
                     "volumes": [
                         state,
@@ -301,8 +292,7 @@ def _grafana_deployment(
                             "projected": {"sources": [{"configMap": {"name": cm}} for cm in config_maps]},
                         },
                     ],
-                    "nodeSelector": settings["node_selector"],
-                    "tolerations": settings["tolerations"],
+                    **placement(settings["node_selector"], settings["tolerations"]),
                 },
             },
         },
@@ -452,14 +442,13 @@ def home_objects(settings: Mapping[str, Any], foundation: Mapping[str, Any]) -> 
                 },
                 "spec": {
                     "automountServiceAccountToken": False,
-                    "securityContext": _restricted_pod(HOME_UID),
+                    "securityContext": restricted_pod_security(HOME_UID),
                     "containers": [container],
                     "volumes": [
                         {"name": "tmp", "emptyDir": {}},
                         {"name": "site", "configMap": {"name": name}},
                     ],
-                    "nodeSelector": settings["node_selector"],
-                    "tolerations": settings["tolerations"],
+                    **placement(settings["node_selector"], settings["tolerations"]),
                 },
             },
         },

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .k8s_ownership import recommended_labels
+from .pod_hardening import placement
 
 CONFIG_DIR = "/etc/devstats"
 PROJECTS_FILE = f"{CONFIG_DIR}/projects.yaml"
@@ -107,10 +108,7 @@ def pod_spec(
         ],
         "volumes": [{"name": m.name, **copy.deepcopy(m.source)} for m in every_mount],
     }
-    if opts["node_selector"]:
-        spec["nodeSelector"] = dict(opts["node_selector"])
-    if opts["tolerations"]:
-        spec["tolerations"] = copy.deepcopy(opts["tolerations"])
+    spec.update(placement(opts["node_selector"], opts["tolerations"]))
     return spec
 
 

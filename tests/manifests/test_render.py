@@ -84,6 +84,26 @@ def test_every_manifest_is_valid(inventory: str, version: str, rendered: dict[st
     assert not problems, "\n".join(problems)
 
 
+def _pod_specs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = manifest.get("spec") or {}
+    template = spec.get("jobTemplate", {}).get("spec", spec).get("template") or {}
+    return [template["spec"]] if "spec" in template else []
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_no_pod_carries_an_empty_field_the_server_drops(inventory: str, rendered: dict[str, Path]) -> None:
+    """An empty nodeSelector or tolerations is stored as absent, so applying it again is a change:
+    a second run would never report changed=0."""
+    empty = [
+        f"{path.name}: {field}"
+        for path, manifest in _objects(rendered[inventory])
+        for pod in _pod_specs(manifest)
+        for field in ("nodeSelector", "tolerations", "affinity")
+        if field in pod and not pod[field]
+    ]
+    assert empty == []
+
+
 def test_two_renders_are_byte_identical_and_a_rerender_changes_nothing(
     rendered: dict[str, Path], tmp_path: Path
 ) -> None:
