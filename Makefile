@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync dashboards manifests ha backup migration local
+TIERS := lint unit preflight sync dashboards manifests ha backup migration images local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -58,6 +58,9 @@ migration: setup
 
 local: setup
 	@scripts/pytest-tier local tests/local
+
+images: setup
+	@scripts/pytest-tier images tests/images
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; python "$$b" || exit 1; done

@@ -1,0 +1,53 @@
+"""The images tier: the sync and Patroni images built from their real Dockerfiles with podman, then run.
+
+No registry is reachable here: each Dockerfile is built FROM a Debian bookworm root filesystem made
+offline (scripts/build-base-image) through its base-image build ARG, cached by its inputs
+(tests/support/container_images.py), and tagged with its pin from roles/versions. Containers run on the
+host network against servers the tests start on 127.0.0.1, under names unique to this run, and are
+removed by the test that started them, also when it fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.support.ansible_playbook import VERSIONS
+from tests.support.container_images import PATRONI, SYNC, Built, Podman, build_base_image, build_image
+from tests.support.node_containers import podman_env, unique_name, write_containers_conf
+
+# What the sync Dockerfile's python.org base brings, from Debian (the Patroni image installs its own).
+BASE_PACKAGES = ("python3", "python3-venv")
+
+
+@pytest.fixture(scope="session")
+def podman_run(tmp_path_factory: pytest.TempPathFactory) -> Podman:
+    if shutil.which("podman") is None or shutil.which("mmdebstrap") is None:
+        pytest.fail("podman and mmdebstrap are needed: run make setup (requirements/apt.txt)")
+    work = tmp_path_factory.mktemp("images")
+    return Podman(podman_env(write_containers_conf(work)), work, unique_name("dsi"))
+
+
+@pytest.fixture(scope="session")
+def base_image(podman_run: Podman) -> str:
+    return build_base_image(podman_run.env, "devstats-python", BASE_PACKAGES)
+
+
+def _build(podman_run: Podman, recipe_name: str, base: str) -> Built:
+    recipe = {"sync": SYNC, "patroni": PATRONI}[recipe_name]
+    pinned = VERSIONS[f"versions_{recipe_name}_image"]
+    built = build_image(podman_run.env, recipe, base, pinned, podman_run.work)
+    how = "cached" if built.cached else "built"
+    print(f"\n{recipe.name}: {how} in {built.seconds:.0f} s as {built.reference}, tagged {pinned}")
+    return built
+
+
+@pytest.fixture(scope="session")
+def sync_image(podman_run: Podman, base_image: str) -> str:
+    return _build(podman_run, "sync", base_image).reference
+
+
+@pytest.fixture(scope="session")
+def patroni_image(podman_run: Podman, base_image: str) -> str:
+    return _build(podman_run, "patroni", base_image).reference
