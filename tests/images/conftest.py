@@ -9,12 +9,13 @@ removed by the test that started them, also when it fails.
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 
 import pytest
 
 from tests.support.ansible_playbook import VERSIONS
-from tests.support.container_images import PATRONI, SYNC, Built, Podman, build_base_image, build_image
+from tests.support.container_images import PATRONI, SYNC, Podman, build_base_image, build_image
 from tests.support.node_containers import podman_env, unique_name, write_containers_conf
 
 # What the sync Dockerfile's python.org base brings, from Debian (the Patroni image installs its own).
@@ -34,20 +35,34 @@ def base_image(podman_run: Podman) -> str:
     return build_base_image(podman_run.env, "devstats-python", BASE_PACKAGES)
 
 
-def _build(podman_run: Podman, recipe_name: str, base: str) -> Built:
-    recipe = {"sync": SYNC, "patroni": PATRONI}[recipe_name]
-    pinned = VERSIONS[f"versions_{recipe_name}_image"]
-    built = build_image(podman_run.env, recipe, base, pinned, podman_run.work)
-    how = "cached" if built.cached else "built"
-    print(f"\n{recipe.name}: {how} in {built.seconds:.0f} s as {built.reference}, tagged {pinned}")
-    return built
+@pytest.fixture(scope="session")
+def built_images(podman_run: Podman, base_image: str) -> dict[str, str]:
+    """Both images, built side by side: their builds wait mostly on downloads, not on the two cores."""
+    recipes = {"sync": SYNC, "patroni": PATRONI}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(recipes)) as pool:
+        futures = {
+            key: pool.submit(
+                build_image,
+                podman_run.env,
+                recipe,
+                base_image,
+                VERSIONS[f"versions_{key}_image"],
+                podman_run.work,
+            )
+            for key, recipe in recipes.items()
+        }
+        built = {key: future.result() for key, future in futures.items()}
+    for key, image in built.items():
+        how = "cached" if image.cached else "built"
+        print(f"\n{key} image: {how} in {image.seconds:.0f} s as {image.reference}, tagged {image.pinned}")
+    return {key: image.reference for key, image in built.items()}
 
 
 @pytest.fixture(scope="session")
-def sync_image(podman_run: Podman, base_image: str) -> str:
-    return _build(podman_run, "sync", base_image).reference
+def sync_image(built_images: dict[str, str]) -> str:
+    return built_images["sync"]
 
 
 @pytest.fixture(scope="session")
-def patroni_image(podman_run: Podman, base_image: str) -> str:
-    return _build(podman_run, "patroni", base_image).reference
+def patroni_image(built_images: dict[str, str]) -> str:
+    return built_images["patroni"]

@@ -3,10 +3,10 @@
 No registry is reachable here, so each Dockerfile is built FROM a Debian bookworm root filesystem made
 offline by scripts/build-base-image, passed through the Dockerfile's base-image build ARG; everything
 else in the Dockerfile runs as a real user's build runs it. A build is cached under a tag made of its
-inputs (the Dockerfile, the base image and every file of the context it copies),
-so a second run on the same machine reuses the image and a change of any input builds a new one. A
-lock keeps concurrent test runs from building the same image twice. The built image is also tagged
-with its pinned name from roles/versions, ready to push.
+inputs (the Dockerfile, the base image and every file of the context it copies), so a second run on
+the same machine reuses the image and a change of any input builds a new one. A lock keeps concurrent
+test runs from building the same image twice. The built image is also tagged with its pinned name from
+roles/versions, ready to push.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ PATRONI = Recipe(
 @dataclass(frozen=True)
 class Built:
     reference: str
+    pinned: str
     seconds: float
     cached: bool
 
@@ -105,11 +106,11 @@ def _host_trust_mounts(work: Path) -> list[str]:
     bundle = os.environ.get("PIP_CERT")
     if not bundle or not Path(bundle).is_file():
         return []
-    pip_dir = work / "build-home" / ".config" / "pip"
+    pip_dir = work / "home" / ".config" / "pip"
     pip_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(bundle, pip_dir / "ca-certificates.crt")
     (pip_dir / "pip.conf").write_text("[global]\ncert = /root/.config/pip/ca-certificates.crt\n")
-    return [f"--volume={work / 'build-home'}:/root:ro"]
+    return [f"--volume={work / 'home'}:/root:ro"]
 
 
 def build_image(env: dict[str, str], recipe: Recipe, base: str, pinned: str, work: Path) -> Built:
@@ -131,7 +132,7 @@ def build_image(env: dict[str, str], recipe: Recipe, base: str, pinned: str, wor
                         "build",
                         "--network=host",
                         "--pull=never",
-                        *_host_trust_mounts(work),
+                        *_host_trust_mounts(work / recipe.name),
                         f"--build-arg={recipe.base_arg}={base}",
                         "--file",
                         str(recipe.dockerfile),
@@ -149,7 +150,7 @@ def build_image(env: dict[str, str], recipe: Recipe, base: str, pinned: str, wor
                         f"podman build of {recipe.name} failed:\n{done.stdout[-6000:]}{done.stderr[-3000:]}"
                     )
     podman(env, "tag", reference, pinned)
-    return Built(reference, time.monotonic() - start, cached)
+    return Built(reference, pinned, time.monotonic() - start, cached)
 
 
 @dataclass(frozen=True)
