@@ -188,3 +188,33 @@ def test_check_mode_writes_nothing_and_reports_the_change(tmp_path: Path) -> Non
     run = render("local", tmp_path, "--check", "--diff")
     assert run.changed() > 0
     assert list(tmp_path.iterdir()) == []
+
+
+def _images_by_component(directory: Path) -> dict[str, set[str]]:
+    """Every container image of the rendered workloads, by the file's component (devstats, patroni, ...)."""
+    out: dict[str, set[str]] = {}
+    for path, obj in _objects(directory):
+        spec = obj.get("spec") or {}
+        pod = (spec.get("jobTemplate") or {}).get("spec", spec).get("template", {}).get("spec", {})
+        containers = pod.get("initContainers", []) + pod.get("containers", [])
+        out.setdefault(path.name.split(".")[0], set()).update(c["image"] for c in containers)
+    return out
+
+
+def test_images_come_from_roles_versions_and_an_inventory_overrides_them(
+    rendered: dict[str, Path], tmp_path: Path
+) -> None:
+    pinned = _images_by_component(rendered["local"])
+    assert pinned["devstats"] == {VERSIONS["versions_sync_image"]}
+    assert pinned["patroni"] == {VERSIONS["versions_patroni_image"]}
+    # A private registry: the role variables, set in the inventory (here as extra vars).
+    private = {
+        "devstats_sync_image": "registry.example.org/devstats/devstats-sync:0.1.0-private",
+        "patroni_image": "registry.example.org/devstats/patroni:4.1.5-pg15-private",
+    }
+    extra_vars = tmp_path / "private-registry.yml"
+    extra_vars.write_text(yaml.safe_dump(private))
+    render("local", tmp_path / "out", "-e", f"@{extra_vars}")
+    overridden = _images_by_component(tmp_path / "out")
+    assert overridden["devstats"] == {private["devstats_sync_image"]}
+    assert overridden["patroni"] == {private["patroni_image"]}
