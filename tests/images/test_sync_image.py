@@ -13,10 +13,19 @@ import psycopg2
 import pytest
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 
-from plugins.module_utils.project_manifests import CONFIG_DIR, DATA_DIR, DEFAULTS, SCRATCH_DIR
+from plugins.module_utils.project_manifests import (
+    CACHE_DIR,
+    DEFAULTS,
+    GIT_DIR,
+    INGEST_CRONJOB,
+    render_workloads,
+)
+from plugins.module_utils.sync_workloads import CONFIG_DIR, SCRATCH_DIR
 from tests.support.ansible_playbook import VERSIONS
 from tests.support.container_images import Podman, run_container
+from tests.support.inventory_models import foundation_model
 from tests.support.node_containers import REPO_ROOT, podman
+from tests.unit.test_project_manifests import OPTIONS
 
 RUN_AS = DEFAULTS["run_as_user"]
 HOUR = "2024-03-05T14"
@@ -52,7 +61,7 @@ def _pod_like(podman_run: Podman, server: EmbeddedPostgres, *volumes: str) -> li
         "--env=PGPASSWORD=not-checked-by-trust-auth",
         f"--env=HOME={SCRATCH_DIR}",
         f"--env=TMPDIR={SCRATCH_DIR}",
-        f"--env=DEVSTATS_DATA_DIR={DATA_DIR}",
+        f"--env=DEVSTATS_DATA_DIR={GIT_DIR}",
         *(f"--volume={volume}" for volume in volumes),
     ]
 
@@ -80,11 +89,21 @@ def test_help_on_a_read_only_root(podman_run: Podman, sync_image: str, database:
     assert "ingest" in done.stdout and "provision" in done.stdout
 
 
+def _rendered_ingest_args() -> list[str]:
+    """The arguments of the foundation's ingest CronJob, as the devstats role renders it."""
+    model = foundation_model([{"name": "imagetest", "db": PROJECT_DB, "orgs": ["imagetest"]}])
+    (cronjob,) = [
+        m for m in render_workloads(model, OPTIONS)["resources"] if m["metadata"]["name"] == INGEST_CRONJOB
+    ]
+    (container,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    return container["args"]
+
+
 def test_generated_hour_ingested_into_postgresql(
     podman_run: Podman, sync_image: str, database: EmbeddedPostgres, tmp_path: Path
 ) -> None:
     archive = _owned_directory(tmp_path / "archive")
-    data = _owned_directory(tmp_path / "data")
+    cache = _owned_directory(tmp_path / "cache")
     generated = run_container(
         podman_run,
         "generate",
@@ -101,7 +120,7 @@ def test_generated_hour_ingested_into_postgresql(
     config.mkdir()
     (config / "projects.yaml").write_text(
         f"projects:\n  - name: imagetest\n    db: {PROJECT_DB}\n    orgs: [imagetest]\n"
-        "    start_date: '2024-03-05'\n"
+        "    start_date: '2024-03-05 14'\n"
     )
     ingested = run_container(
         podman_run,
@@ -111,11 +130,13 @@ def test_generated_hour_ingested_into_postgresql(
             database,
             f"{config}:{CONFIG_DIR}:ro",
             f"{archive}:{ARCHIVE_DIR}:ro",
-            f"{data}:{DATA_DIR}",
+            f"{cache}:{CACHE_DIR}",
         ),
         sync_image,
-        *("ingest", "--projects-file", f"{CONFIG_DIR}/projects.yaml", "--from", HOUR, "--to", NEXT_HOUR),
-        *("--archive-url", ARCHIVE_DIR, "--cache-dir", f"{SCRATCH_DIR}/cache"),
+        # The CronJob's own command, with the local archive instead of data.gharchive.org, and an end
+        # hour so the run does not reach today.
+        *_rendered_ingest_args(),
+        *("--archive-url", ARCHIVE_DIR, "--to", NEXT_HOUR),
     )
     assert ingested.returncode == 0, ingested.stdout + ingested.stderr
 
