@@ -17,6 +17,7 @@ from devstats_sync.archive import Archive, ArchiveError
 from devstats_sync.git_backfill import DEFAULT_GIT_BASE
 from devstats_sync.github_api import DEFAULT_BASE_URL as API_URL
 from devstats_sync.github_api import GitHubApiError, load_tokens
+from devstats_sync.metrics.config import BUNDLED_DIR, MetricsConfigError, load_metrics, load_tags
 from devstats_sync.pipeline import PipelineConfig, RunReport
 from devstats_sync.projects_config import ConfigError, Project, default_dsn, load_projects, parse_hour
 
@@ -166,6 +167,16 @@ def pipeline_config(args: argparse.Namespace) -> PipelineConfig:
         progress=args.progress,
         ingest=args.ingest,
     )
+
+
+def check_metrics_files(config: PipelineConfig, project: Project) -> None:
+    """The project's metric and tag files load, before the run changes anything."""
+    directory = config.metrics_dir or BUNDLED_DIR
+    try:
+        load_metrics(directory, project.name)
+        load_tags(directory, project.name)
+    except MetricsConfigError as error:
+        raise ConfigError(f"--metrics-dir: {error}") from None
 
 
 def _env_path(name: str) -> Path | None:

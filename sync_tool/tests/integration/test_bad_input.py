@@ -419,6 +419,19 @@ CASES = [
         projects(db="nowhere_db"),
     ),
     Case(
+        "a metrics directory without metrics.yaml",
+        2,
+        ("--metrics-dir: no metrics.yaml in",),
+        projects(start_date=f"{H0:%Y-%m-%d}"),
+        lambda env: [
+            *env.project_command("provision", env.dsn),
+            "--to",
+            f"{H1:%Y-%m-%dT%H}",
+            "--metrics-dir",
+            str(env.tmp),
+        ],
+    ),
+    Case(
         "sync of a database that does not exist",
         4,
         ("project acme is not provisioned yet (no database nowhere_db)",),

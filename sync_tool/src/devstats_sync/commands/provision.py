@@ -9,7 +9,13 @@ from devstats_sync import exit_codes
 from devstats_sync.locking import ProjectBusyError
 from devstats_sync.pipeline import HistoryPendingError, provision
 from devstats_sync.projects_config import ConfigError
-from devstats_sync.run_options import add_pipeline, finish_report, pipeline_config, project_from
+from devstats_sync.run_options import (
+    add_pipeline,
+    check_metrics_files,
+    finish_report,
+    pipeline_config,
+    project_from,
+)
 
 NAME = "provision"
 HELP = "create a project's database and load its whole history, affiliations and metrics"
@@ -37,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     config = pipeline_config(args)
+    check_metrics_files(config, project)
     if args.wait_for_history:
         if config.ingest:
             raise ConfigError("--wait-for-history goes with --no-ingest (another run loads the hours)")

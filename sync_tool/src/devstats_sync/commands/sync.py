@@ -8,7 +8,13 @@ import sys
 from devstats_sync import exit_codes
 from devstats_sync.locking import ProjectBusyError
 from devstats_sync.pipeline import NotProvisionedError, sync
-from devstats_sync.run_options import add_pipeline, finish_report, pipeline_config, project_from
+from devstats_sync.run_options import (
+    add_pipeline,
+    check_metrics_files,
+    finish_report,
+    pipeline_config,
+    project_from,
+)
 
 NAME = "sync"
 HELP = "bring a provisioned project up to date: new hours, git, GitHub API, postprocess, due metrics"
@@ -21,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     config = pipeline_config(args)
+    check_metrics_files(config, project)
     try:
         report = sync(config, project)
     except ProjectBusyError as busy:
