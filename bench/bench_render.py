@@ -17,7 +17,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from plugins.module_utils.project_manifests import render_projects  # noqa: E402 - needs the path above
+from plugins.module_utils.project_manifests import render_workloads  # noqa: E402 - needs the path above
+from tests.support.inventory_models import WORKLOAD_OPTIONS, foundation_model  # noqa: E402 - as above
 
 MODULE_TARGET_S = 2.0
 RENDER_TARGET_S = 60.0
@@ -26,19 +27,19 @@ PROJECTS_PER_FOUNDATION = 100
 
 
 def bench_module() -> tuple[float, int]:
+    models = [_model(foundation) for foundation in FOUNDATIONS]
     started = time.perf_counter()
-    objects = 0
-    for foundation in FOUNDATIONS:
-        rendered = render_projects({"foundation": foundation, "image": "sync:1"}, _projects(foundation))
-        objects += len(rendered["resources"])
+    objects = sum(len(render_workloads(model, WORKLOAD_OPTIONS)["resources"]) for model in models)
     return time.perf_counter() - started, objects
 
 
-def _projects(foundation: str) -> list[dict[str, object]]:
-    return [
+def _model(foundation: str) -> dict[str, object]:
+    """Preflight's model of a foundation of PROJECTS_PER_FOUNDATION projects (the module's input)."""
+    projects = [
         {"name": f"{foundation}-project-{index:03d}", "orgs": [f"org{index}"], "start_date": "2015-01-01"}
         for index in range(PROJECTS_PER_FOUNDATION)
     ]
+    return foundation_model(projects, name=foundation)
 
 
 def _ansible_env() -> dict[str, str]:
@@ -50,10 +51,7 @@ def bench_module_task() -> float:
     tasks = "".join(
         f"""
     - name: Render {foundation}
-      devstats.platform.project_cronjobs:
-        foundation: {foundation}
-        image: sync:1
-        projects: {json.dumps(_projects(foundation))}
+      devstats.platform.project_cronjobs: {json.dumps({"foundation": _model(foundation), **WORKLOAD_OPTIONS})}
 """
         for foundation in FOUNDATIONS
     )

@@ -14,6 +14,20 @@ from plugins.module_utils.inventory_model import validate_inventory
 # Far enough ahead that every start date of the tests is in the past.
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
+# What the devstats role passes to the project_cronjobs module besides the model.
+WORKLOAD_OPTIONS: dict[str, Any] = {
+    "image": "ghcr.io/devstats/devstats-sync:0.1.0",
+    "image_pull_policy": "IfNotPresent",
+    "config_map": "devstats-projects",
+    "database_secret": "devstats-postgres-app",
+    "github_secret": "devstats-github",
+    "database_host": "devstats-postgres",
+    "database_port": 5432,
+    "pod_labels": {"app.kubernetes.io/name": "devstats", "app.kubernetes.io/part-of": "cncf"},
+    "node_selector": {},
+    "tolerations": [],
+}
+
 
 def foundation_model(projects: list[dict[str, Any]], name: str = "cncf", **variables: Any) -> dict[str, Any]:
     """The model of one foundation with these projects (each gets an org and a start date unless it

@@ -10,21 +10,8 @@ import pytest
 
 from plugins.module_utils.inventory_model import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
 from plugins.module_utils.project_manifests import RenderError, data_cronjob_names, render_workloads
+from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
 from tests.support.inventory_models import foundation_model
-
-# What the devstats role passes besides the model.
-OPTIONS: dict[str, Any] = {
-    "image": "ghcr.io/devstats/devstats-sync:0.1.0",
-    "image_pull_policy": "IfNotPresent",
-    "config_map": "devstats-projects",
-    "database_secret": "devstats-postgres-app",
-    "github_secret": "devstats-github",
-    "database_host": "devstats-postgres",
-    "database_port": 5432,
-    "pod_labels": {"app.kubernetes.io/name": "devstats", "app.kubernetes.io/part-of": "cncf"},
-    "node_selector": {},
-    "tolerations": [],
-}
 
 
 def _render(projects: list[dict[str, Any]], foundation_vars: dict[str, Any] | None = None, **options: Any):
