@@ -23,9 +23,9 @@ from plugins.module_utils.project_manifests import (
 from plugins.module_utils.sync_workloads import CONFIG_DIR, SCRATCH_DIR
 from tests.support.ansible_playbook import VERSIONS
 from tests.support.container_images import Podman, run_container
+from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
 from tests.support.inventory_models import foundation_model
 from tests.support.node_containers import REPO_ROOT, podman
-from tests.unit.test_project_manifests import OPTIONS
 
 RUN_AS = DEFAULTS["run_as_user"]
 HOUR = "2024-03-05T14"

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from plugins.module_utils.inventory_model import cron_problem, interval_minutes
 from plugins.module_utils.project_manifests import render_workloads
 from plugins.module_utils.project_schedules import cron_for_offset, generated_schedule, offset_minutes
+from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
 from tests.support.inventory_models import foundation_model
-from tests.unit.test_project_manifests import OPTIONS
 
 PROJECT_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,37}[a-z0-9]", fullmatch=True)
 

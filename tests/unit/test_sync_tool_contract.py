@@ -14,8 +14,8 @@ from devstats_sync import cli
 from devstats_sync.commands import init
 
 from plugins.module_utils.project_manifests import render_workloads
+from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
 from tests.support.inventory_models import foundation_model
-from tests.unit.test_project_manifests import OPTIONS
 
 PATRONI_DEFAULTS = Path(__file__).resolve().parents[2] / "roles" / "patroni" / "defaults" / "main.yml"
 SOURCES: list[dict[str, Any]] = [
