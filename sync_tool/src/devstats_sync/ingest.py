@@ -184,16 +184,18 @@ def ingest(
     router = Router(projects)
     databases = ProjectDatabases(base_dsn, projects, create_db, max_connections)
     try:
-        hours = hours_between(start, end)
-        summary.hours = len(hours)
+        summary.hours = len(hours_between(start, end))
         wanted: dict[datetime, list[int]] = {}
         for index, project in enumerate(projects):
             writer = databases.writer(index)
-            done = set() if force else writer.parsed_hours(start, end)
+            first = max(start, project.start_date)
+            # The database says which hours it lacks: a foundation's hourly run over years of history
+            # reads a few rows per project, not every parsed hour.
+            lacking = hours_between(first, end) if force else writer.unparsed_hours(first, end)
             # Failed hours are taken again however old, so none is lost outside a run's range.
             retried = [h for h in hour_records.pending_hours(writer.conn) if not start <= h < end]
-            for hour in [*hours, *retried]:
-                if hour >= project.start_date and hour not in done:
+            for hour in [*lacking, *retried]:
+                if hour >= project.start_date:
                     wanted.setdefault(hour, []).append(index)
         todo = sorted(wanted.items())
         if max_hours and len(todo) > max_hours:

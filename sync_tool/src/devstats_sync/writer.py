@@ -113,10 +113,16 @@ class HourWriter:
         self.conn = conn
         self._staged: set[str] = set()
 
-    def parsed_hours(self, start: datetime, end: datetime) -> set[datetime]:
+    def unparsed_hours(self, start: datetime, end: datetime) -> list[datetime]:
+        """The hours of ``[start, end)`` without a ``gha_parsed`` mark, ascending."""
         with self.conn, self.conn.cursor() as cur:
-            cur.execute("select dt from gha_parsed where dt >= %s and dt < %s", (start, end))
-            return {row[0] for row in cur.fetchall()}
+            cur.execute(
+                "select h from generate_series(%s::timestamp, %s::timestamp - interval '1 hour', "
+                "interval '1 hour') h where not exists (select 1 from gha_parsed p where p.dt = h) "
+                "order by h",
+                (start, end),
+            )
+            return [row[0] for row in cur.fetchall()]
 
     def _stage(self, cur: cursor, table: str) -> str:
         staging = f"_stage_{table}"
