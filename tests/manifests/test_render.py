@@ -145,7 +145,6 @@ def test_removed_project_leaves_no_stale_file(tmp_path: Path) -> None:
             ("persistentvolumeclaim", "git"),
             ("job", "provision"),
             ("cronjob", "sync"),
-            ("cronjob", "affiliations"),
         ]
     }
     assert after - before == set()
