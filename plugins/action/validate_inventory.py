@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible_collections.devstats.platform.plugins.module_utils.aws_credentials import credentials_problem
 from ansible_collections.devstats.platform.plugins.module_utils.inventory_model import (
     FOUNDATION_VARS,
     FOUNDATIONS_GROUP,
@@ -56,7 +57,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        self.validate_argument_spec(argument_spec={})
+        _, arguments = self.validate_argument_spec(
+            argument_spec={"check_aws_credentials": {"type": "bool", "default": True}}
+        )
         hostvars = task_vars["hostvars"]
         groups = task_vars["groups"]
         platform = {
@@ -67,7 +70,8 @@ class ActionModule(ActionBase):
         foundations = {
             name: self._host_variables(hostvars, name) for name in groups.get(FOUNDATIONS_GROUP, [])
         }
-        model = validate_inventory(foundations, platform, groups)
+        resolve = credentials_problem if arguments["check_aws_credentials"] else None
+        model = validate_inventory(foundations, platform, groups, aws_credentials=resolve)
         result["changed"] = False
         if model.errors:
             result["failed"] = True

@@ -18,9 +18,17 @@ description:
   - On success it returns the normalized model, with the documented defaults filled in (namespace,
     database, title, time zone, flags).
   - Runs entirely on the controller and changes nothing. Run it once per play (O(ignore:run_once=true)).
+  - With C(platform_target=eks) it also checks that AWS credentials can be found for
+    C(platform_aws_profile) (or the default credential chain), without sending them anywhere.
   - The role C(devstats.platform.preflight) runs it and stores the result as facts.
 version_added: "0.1.0"
-options: {}
+options:
+  check_aws_credentials:
+    description:
+      - Whether to check, for C(platform_target=eks), that AWS credentials can be found.
+      - The render playbook turns it off, since rendering needs no cloud access.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -128,7 +136,11 @@ platform:
     - The platform settings without their C(platform_) prefix, for example C(target), C(kubeconfig),
       C(eks_region), C(eks_cluster_name), C(eks_node_groups), C(render_dir), C(letsencrypt_email);
       only those the inventory sets, except C(render_dir), which defaults to C(build/manifests) beside
-      the playbooks' directory.
+      the playbooks' directory, and for C(platform_target=eks) the EKS defaults of
+      C(docs/inventory.md) (C(kubeconfig), C(eks_vpc_cidr), C(eks_nat_gateway), C(eks_endpoint_access),
+      C(eks_public_access_cidrs)).
+    - Each of C(eks_node_groups) has C(name), C(instance_types), C(min_size), C(max_size),
+      C(desired_size), C(disk_size), C(capacity_type), C(ami_type), C(labels) and C(taints).
   returned: always
   type: dict
   sample:

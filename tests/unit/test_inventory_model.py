@@ -1041,7 +1041,7 @@ def test_a_valid_inventory_with_every_optional_field() -> None:
 
     result = validate(*broken(change))
     assert result.errors == []
-    assert result.platform["eks_node_groups"][0]["instance_type"] == "m6i.2xlarge"
+    assert result.platform["eks_node_groups"][0]["instance_types"] == ["m6i.2xlarge"]
     assert result.platform["render_dir"] == "/srv/manifests"
 
 
