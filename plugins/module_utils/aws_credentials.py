@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+try:
+    import botocore.session
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+except ImportError:
+    botocore = None
+
 _SOURCES = (
     "the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE), the shared credentials "
     "and config files, SSO, or an instance or container role"
@@ -20,13 +26,14 @@ _SOURCES = (
 
 def credentials_problem(profile: Optional[str]) -> Optional[str]:
     """Why no AWS credentials can be found for the profile (None: the default chain), or None."""
-    try:
-        import botocore.session
-        from botocore.exceptions import BotoCoreError, ProfileNotFound
-    except ImportError:
-        return "botocore is not installed on the controller; install the Python packages of requirements/dev.txt"
+    if botocore is None:
+        return (
+            "botocore is not installed on the controller; install the Python packages of requirements/dev.txt"
+        )
     session = botocore.session.Session(profile=profile)
-    files = f"{session.get_config_variable('config_file')} or {session.get_config_variable('credentials_file')}"
+    files = (
+        f"{session.get_config_variable('config_file')} or {session.get_config_variable('credentials_file')}"
+    )
     try:
         credentials = session.get_credentials()
     except ProfileNotFound:
