@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync dashboards manifests ha backup migration images local
+TIERS := lint unit preflight sync dashboards manifests ha backup migration cloud images local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -55,6 +55,9 @@ backup: setup
 
 migration: setup
 	@scripts/pytest-tier migration tests/migration
+
+cloud: setup
+	@scripts/pytest-tier cloud tests/cloud
 
 local: setup
 	@scripts/pytest-tier local tests/local

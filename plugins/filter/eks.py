@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.devstats.platform.plugins.module_utils import eks_kubeconfig, eks_plan, eks_resources
-from ansible_collections.devstats.platform.plugins.module_utils.eks_state import API_TAINT_EFFECTS
+
+from ..module_utils import eks_kubeconfig, eks_plan, eks_resources
+from ..module_utils.eks_state import API_TAINT_EFFECTS
 
 
 def _filter_error(error: ValueError) -> AnsibleFilterError:
@@ -84,16 +85,14 @@ def eks_api_taints(taints: list) -> list:
     ]
 
 
-def eks_owned(resources: list, cluster: str, tags_key: str = "tags") -> list:
-    """The resources (dicts with tags) that this collection created for the cluster."""
-    return [
-        resource for resource in resources or [] if eks_resources.is_ours(resource.get(tags_key), cluster)
-    ]
-
-
 def eks_plan_of(desired: dict, found: dict) -> dict:
     """{changes, blocked, notes} of the cluster stage (see module_utils/eks_plan.py)."""
     return eks_plan.plan(desired, found)
+
+
+def eks_teardown_of(found: dict, cluster: str) -> dict:
+    """What destroy_eks deletes (see module_utils/eks_plan.py)."""
+    return eks_plan.teardown(cluster, found)
 
 
 def eks_kubeconfig_of(cluster: dict, region: str, profile: str | None = None) -> dict:
@@ -113,10 +112,10 @@ class FilterModule:
             "eks_tags": eks_tags,
             "eks_subnet_layout": eks_subnet_layout,
             "eks_roles": eks_roles,
-            "eks_owned": eks_owned,
             "eks_api_taints": eks_api_taints,
             "eks_results_by_key": eks_results_by_key,
             "eks_role_arns": eks_role_arns,
             "eks_plan": eks_plan_of,
+            "eks_teardown": eks_teardown_of,
             "eks_kubeconfig": eks_kubeconfig_of,
         }

@@ -208,3 +208,50 @@ def plan(desired: Mapping[str, Any], found: Mapping[str, Any]) -> dict[str, list
         _check_node_groups(desired, eks.get("node_groups") or [], out)
         _check_addons(desired, eks.get("addons") or [], out)
     return out
+
+
+def teardown(name: str, found: Mapping[str, Any]) -> dict[str, Any]:
+    """What destroy_eks deletes: only what carries this collection's tags for the cluster.
+
+    found: eks (eks_cluster_info's result), vpcs (the VPCs tagged as the cluster's) and roles ({cluster,
+    node}: iam_role_info's roles of the names the role creates). Returns the node groups, whether the
+    cluster goes, the VPC IDs and role names to delete, one line per deletion, and what blocks it all.
+    """
+    out: dict[str, Any] = {
+        "node_groups": [],
+        "cluster": False,
+        "vpcs": [],
+        "roles": [],
+        "lines": [],
+        "blocked": [],
+    }
+    eks = found.get("eks") or {}
+    cluster = eks.get("cluster")
+    if cluster is not None and not is_ours(cluster["tags"], name):
+        out["blocked"].append(_ownership(f"EKS cluster '{name}'", name) + "; destroy_eks deletes nothing")
+    elif cluster is not None:
+        groups = eks.get("node_groups") or []
+        foreign = sorted(group["name"] for group in groups if not is_ours(group["tags"], name))
+        if foreign:
+            out["blocked"].append(
+                f"EKS cluster '{name}' has node groups devstats.platform did not create "
+                f"({', '.join(foreign)}); delete them first, since a cluster goes only without node groups; "
+                "destroy_eks deleted nothing"
+            )
+        out["node_groups"] = sorted(group["name"] for group in groups)
+        out["cluster"] = True
+        out["lines"] += [f"delete node group '{group}'" for group in out["node_groups"]]
+        out["lines"].append(f"delete EKS cluster '{name}' and its add-ons")
+    for vpc in found.get("vpcs") or []:
+        if is_ours(vpc.get("tags"), name):
+            out["vpcs"].append(vpc["id"])
+            out["lines"].append(
+                f"delete VPC {vpc['id']} ({vpc['cidr_block']}) with its subnets, internet gateway, "
+                "NAT gateway, Elastic IP and route tables"
+            )
+    for roles in (found.get("roles") or {}).values():
+        for role in roles:
+            if is_ours(role.get("tags"), name):
+                out["roles"].append(role["role_name"])
+                out["lines"].append(f"delete IAM role '{role['role_name']}'")
+    return out

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg2
 import pytest
 import yaml
@@ -240,14 +239,7 @@ def moto(backup_root: Path, authority: CertificateAuthority) -> Iterator[MotoSer
 
 
 def s3_client(server: MotoServer, authority: CertificateAuthority) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["PGBACKREST_REPO1_S3_KEY"],
-        aws_secret_access_key=S3_KEYS["PGBACKREST_REPO1_S3_KEY_SECRET"],
-        verify=str(authority.ca_file),
-    )
+    return server.client("s3", region_name="us-east-1", verify=str(authority.ca_file))
 
 
 @pytest.fixture(scope="session")

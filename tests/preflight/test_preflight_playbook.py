@@ -78,6 +78,8 @@ class Case:
     expected: tuple[str, ...]
     # True when `expected` lists every problem the run must report, no more.
     complete: bool = False
+    # Changes to the AWS environment of the run (AWS_ENVIRONMENT); None removes a variable.
+    aws: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
 
 def rename_foundation(old: str, new: str) -> Callable[[Inventory], None]:
@@ -391,6 +393,78 @@ CASES = [
             "project fields",
         ),
     ),
+    Case(
+        "eks subnets and a vpc of its own",
+        "eks_example",
+        lambda inv: inv.platform(platform_eks_subnet_ids=["subnet-0123456789abcdef0", "subnet-89abcdef"]),
+        (
+            "platform, field 'platform_eks_vpc_cidr': is set together with platform_eks_subnet_ids; expected "
+            "either subnets of an existing VPC or the settings of a VPC this collection creates, not both",
+            "platform, field 'platform_eks_nat_gateway': is set together with platform_eks_subnet_ids",
+        ),
+        complete=True,
+    ),
+    Case(
+        "eks node group taint and disk",
+        "eks_example",
+        lambda inv: inv.platform(
+            platform_eks_node_groups=[
+                {
+                    "name": "general",
+                    "instance_type": "m6i.2xlarge",
+                    "min_size": 3,
+                    "max_size": 6,
+                    "desired_size": 3,
+                    "disk_size": 10,
+                    "taints": [{"key": "dedicated", "value": "sync", "effect": "NO_SCHEDULE"}],
+                }
+            ]
+        ),
+        (
+            "platform, node group 'general' (#1), field 'disk_size': 10 is not a disk size in GiB; "
+            "expected a whole number from 20 to 16384",
+            "platform, node group 'general' (#1), field 'taints': effect 'NO_SCHEDULE' is not one of "
+            "NoSchedule, PreferNoSchedule, NoExecute",
+        ),
+        complete=True,
+    ),
+    Case(
+        "eks endpoint and zones",
+        "eks_example",
+        lambda inv: inv.platform(
+            platform_eks_endpoint_access="private",
+            platform_eks_public_access_cidrs=["203.0.113.0/24"],
+            platform_eks_availability_zones=["eu-west-1a", "us-east-1b"],
+        ),
+        (
+            "platform, field 'platform_eks_public_access_cidrs': is set with platform_eks_endpoint_access "
+            "'private'; a private endpoint has no public access",
+            "platform, field 'platform_eks_availability_zones': 'us-east-1b' is not an availability zone of "
+            "the region; expected e.g. 'eu-west-1a'",
+        ),
+        complete=True,
+    ),
+    Case(
+        "eks without aws credentials",
+        "eks_example",
+        lambda inv: None,
+        (
+            "platform, field 'platform_aws_profile': no credentials found for the default AWS credential "
+            "chain; expected them from the environment",
+        ),
+        complete=True,
+        aws={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+    ),
+    Case(
+        "eks with an undefined aws profile",
+        "eks_example",
+        lambda inv: inv.platform(platform_aws_profile="devstats-prod"),
+        (
+            f"platform, field 'platform_aws_profile': AWS profile 'devstats-prod' is not defined in "
+            f"{os.devnull} or {os.devnull}",
+        ),
+        complete=True,
+    ),
 ]
 
 MANY_ERRORS = Case(
@@ -418,24 +492,45 @@ MANY_ERRORS = Case(
 )
 
 
+# Preflight checks that AWS credentials can be found for eks inventories: every run gets fake keys and
+# no AWS config files, so neither the developer's ~/.aws nor a missing one decides a test.
+AWS_ENVIRONMENT: dict[str, str | None] = {
+    "AWS_ACCESS_KEY_ID": "AKIAPREFLIGHTTEST001",
+    "AWS_SECRET_ACCESS_KEY": "preflight/Test/Secret+Key/0123456789abcdefgh",
+    "AWS_SESSION_TOKEN": None,
+    "AWS_PROFILE": None,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def preflight_playbook(
+    *args: str, cwd: Path = ROOT, aws: dict[str, str | None] | None = None
+) -> PlaybookRun:
+    return run_playbook(*args, cwd=cwd, env={**AWS_ENVIRONMENT, **(aws or {})})
+
+
 def broken_run(case: Case) -> Callable[[Path], PlaybookRun]:
     def run(directory: Path) -> PlaybookRun:
         inventory = Inventory(case.example, directory)
         case.breaks(inventory)
-        return run_playbook("-i", str(inventory.path), "playbooks/site.yml", "--tags", "preflight")
+        return preflight_playbook(
+            "-i", str(inventory.path), "playbooks/site.yml", "--tags", "preflight", aws=case.aws
+        )
 
     return run
 
 
 def example_run(example: str, *options: str) -> Callable[[Path], PlaybookRun]:
-    return lambda directory: run_playbook(
+    return lambda directory: preflight_playbook(
         "-i", str(ROOT / "inventories" / example), "playbooks/site.yml", "--tags", "preflight", *options
     )
 
 
 def from_elsewhere(directory: Path) -> PlaybookRun:
     """The collection's playbook by its FQCN, from a directory that is not the checkout."""
-    return run_playbook(
+    return preflight_playbook(
         "-i",
         str(ROOT / "inventories" / "multi_foundation_example"),
         "devstats.platform.site",
@@ -470,7 +565,7 @@ def imported_twice(directory: Path) -> PlaybookRun:
             ]
         )
     )
-    return run_playbook(
+    return preflight_playbook(
         "-i", str(ROOT / "inventories" / "multi_foundation_example"), str(playbook), cwd=directory
     )
 
@@ -480,7 +575,7 @@ def whole_site_on_a_broken_inventory(directory: Path) -> PlaybookRun:
     inventory = Inventory("local", directory)
     inventory.platform(platform_render_dir=str(directory / "manifests"))
     inventory.project("example", "kubernetes", start_date="2014-06-31")
-    return run_playbook("-i", str(inventory.path), "playbooks/site.yml")
+    return preflight_playbook("-i", str(inventory.path), "playbooks/site.yml")
 
 
 JOBS: dict[str, Callable[[Path], PlaybookRun]] = {

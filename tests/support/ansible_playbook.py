@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,16 @@ class PlaybookRun:
 
 
 def run_playbook(
-    *args: str | Path, cwd: Path = REPO_ROOT, env: dict[str, str] | None = None, timeout: float = 900
+    *args: str | Path,
+    cwd: Path = REPO_ROOT,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 900,
 ) -> PlaybookRun:
-    """`ansible-playbook *args` from `cwd`, with the checkout's ansible.cfg and this virtualenv on PATH."""
+    """`ansible-playbook *args` from `cwd`, with the checkout's ansible.cfg and this virtualenv on PATH.
+
+    `env` adds to the environment; a variable set to None there is removed from it."""
     bin_dir = Path(sys.executable).parent
-    environment = {
+    merged = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
@@ -90,6 +96,7 @@ def run_playbook(
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         **(env or {}),
     }
+    environment = {name: value for name, value in merged.items() if value is not None}
     started = time.monotonic()
     done = subprocess.run(
         [str(bin_dir / "ansible-playbook"), *map(str, args)],
