@@ -57,9 +57,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, arguments = self.validate_argument_spec(
+        arguments = self.validate_argument_spec(
             argument_spec={"check_aws_credentials": {"type": "bool", "default": True}}
-        )
+        )[1]
         hostvars = task_vars["hostvars"]
         groups = task_vars["groups"]
         platform = {

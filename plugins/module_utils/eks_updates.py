@@ -23,7 +23,7 @@ _SCALING = (("min_size", "minSize"), ("max_size", "maxSize"), ("desired_size", "
 
 def scaling_update(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, int]:
     """UpdateNodegroupConfig's scalingConfig when any of the three sizes differs, else {}."""
-    if all(current.get(ours) == desired[ours] for ours, _ in _SCALING):
+    if all(current.get(ours) == desired[ours] for ours, api in _SCALING):
         return {}
     return {api: int(desired[ours]) for ours, api in _SCALING}
 
