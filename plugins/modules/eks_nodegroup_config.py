@@ -56,7 +56,6 @@ options:
         description: The taint's key.
         type: str
         required: true
-        no_log: false
       value:
         description: The taint's value; empty for none.
         type: str

@@ -108,9 +108,9 @@ def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         steps["check"] = step("cluster_eks.yml", "--check", "-e", NO_ADDONS)
         steps["kubeconfig_after_check"] = inventory.kubeconfig.exists()
         steps["create"] = step("cluster_eks.yml", "-e", NO_ADDONS)
-        steps["kubeconfig"] = (
-            yaml.safe_load(inventory.kubeconfig.read_text()) if inventory.kubeconfig.exists() else None
-        )
+        if inventory.kubeconfig.exists():
+            steps["kubeconfig"] = yaml.safe_load(inventory.kubeconfig.read_text())
+            steps["kubeconfig_mode"] = inventory.kubeconfig.stat().st_mode & 0o777
         steps["again"] = step("cluster_eks.yml", "-e", NO_ADDONS)
         steps["destroy_unconfirmed"] = step("destroy_eks.yml", "-e", NO_ADDONS)
         groups = inventory.node_groups()
