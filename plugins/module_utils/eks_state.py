@@ -10,7 +10,7 @@ Label and tag keys are kept as they are (they are names, not API fields).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 try:
@@ -133,59 +133,53 @@ def _not_found(error: Exception) -> bool:
     return code == "ResourceNotFoundException"
 
 
-def read_cluster(client: Any, name: str) -> Optional[dict[str, Any]]:
-    """The cluster, or None when there is none of that name."""
+def _described(describe: Callable[[], Mapping[str, Any]], key: str) -> Optional[Mapping[str, Any]]:
+    """One Describe* answer's object, or None when the API says there is none."""
     try:
-        return cluster_state(client.describe_cluster(name=name)["cluster"])
+        return describe()[key]
     except ClientError as error:
         if _not_found(error):
             return None
         raise
 
 
-def read_node_groups(client: Any, cluster: str) -> list[dict[str, Any]]:
-    """Every managed node group of the cluster, by name."""
-    names = [
-        name
-        for page in client.get_paginator("list_nodegroups").paginate(clusterName=cluster)
-        for name in page["nodegroups"]
-    ]
-    return [
-        node_group_state(client.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"])
-        for name in sorted(names)
-    ]
+def _names(client: Any, operation: str, key: str, cluster: str) -> list[str]:
+    """Every name a List* operation of the cluster pages through, sorted."""
+    return sorted(
+        name for page in client.get_paginator(operation).paginate(clusterName=cluster) for name in page[key]
+    )
+
+
+def read_cluster(client: Any, name: str) -> Optional[dict[str, Any]]:
+    """The cluster, or None when there is none of that name."""
+    described = _described(lambda: client.describe_cluster(name=name), "cluster")
+    return None if described is None else cluster_state(described)
 
 
 def read_node_group(client: Any, cluster: str, name: str) -> Optional[dict[str, Any]]:
     """One managed node group, or None when the cluster has none of that name."""
-    try:
-        return node_group_state(
-            client.describe_nodegroup(clusterName=cluster, nodegroupName=name)["nodegroup"]
-        )
-    except ClientError as error:
-        if _not_found(error):
-            return None
-        raise
-
-
-def read_addons(client: Any, cluster: str) -> list[dict[str, Any]]:
-    """Every add-on of the cluster, by name."""
-    names = [
-        name
-        for page in client.get_paginator("list_addons").paginate(clusterName=cluster)
-        for name in page["addons"]
-    ]
-    return [
-        addon_state(client.describe_addon(clusterName=cluster, addonName=name)["addon"])
-        for name in sorted(names)
-    ]
+    described = _described(
+        lambda: client.describe_nodegroup(clusterName=cluster, nodegroupName=name), "nodegroup"
+    )
+    return None if described is None else node_group_state(described)
 
 
 def read_addon(client: Any, cluster: str, name: str) -> Optional[dict[str, Any]]:
     """One add-on, or None when the cluster has none of that name."""
-    try:
-        return addon_state(client.describe_addon(clusterName=cluster, addonName=name)["addon"])
-    except ClientError as error:
-        if _not_found(error):
-            return None
-        raise
+    described = _described(lambda: client.describe_addon(clusterName=cluster, addonName=name), "addon")
+    return None if described is None else addon_state(described)
+
+
+def read_node_groups(client: Any, cluster: str) -> list[dict[str, Any]]:
+    """Every managed node group of the cluster, by name (one that goes meanwhile is left out)."""
+    groups = (
+        read_node_group(client, cluster, name)
+        for name in _names(client, "list_nodegroups", "nodegroups", cluster)
+    )
+    return [group for group in groups if group is not None]
+
+
+def read_addons(client: Any, cluster: str) -> list[dict[str, Any]]:
+    """Every add-on of the cluster, by name (one that goes meanwhile is left out)."""
+    addons = (read_addon(client, cluster, name) for name in _names(client, "list_addons", "addons", cluster))
+    return [addon for addon in addons if addon is not None]

@@ -28,16 +28,17 @@ def scaling_update(current: Mapping[str, Any], desired: Mapping[str, Any]) -> di
     return {api: int(desired[ours]) for ours, api in _SCALING}
 
 
+def _present(**parts: Any) -> dict[str, Any]:
+    """The parts of a request that are not empty."""
+    return {key: value for key, value in parts.items() if value}
+
+
 def labels_update(current: Mapping[str, str], desired: Mapping[str, str]) -> dict[str, Any]:
     """UpdateNodegroupConfig's labels: new and changed ones, and those the inventory no longer has."""
-    update: dict[str, Any] = {}
-    changed = {key: value for key, value in desired.items() if current.get(key) != value}
-    removed = sorted(key for key in current if key not in desired)
-    if changed:
-        update["addOrUpdateLabels"] = changed
-    if removed:
-        update["removeLabels"] = removed
-    return update
+    return _present(
+        addOrUpdateLabels={key: value for key, value in desired.items() if current.get(key) != value},
+        removeLabels=sorted(key for key in current if key not in desired),
+    )
 
 
 def taints_update(
@@ -53,29 +54,19 @@ def taints_update(
             out["value"] = taint["value"]
         return out
 
-    update: dict[str, Any] = {}
-    added = [api(taint) for taint in wanted if taint not in now]
-    removed = [api(taint) for taint in now if (taint["key"], taint["effect"]) not in kept]
-    if added:
-        update["addOrUpdateTaints"] = added
-    if removed:
-        update["removeTaints"] = removed
-    return update
+    return _present(
+        addOrUpdateTaints=[api(taint) for taint in wanted if taint not in now],
+        removeTaints=[api(taint) for taint in now if (taint["key"], taint["effect"]) not in kept],
+    )
 
 
 def node_group_update(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
     """The UpdateNodegroupConfig arguments (without the names) that make a node group what is desired."""
-    update: dict[str, Any] = {}
-    scaling = scaling_update(current, desired)
-    labels = labels_update(current.get("labels") or {}, desired.get("labels") or {})
-    taints = taints_update(current.get("taints") or [], desired.get("taints") or [])
-    if scaling:
-        update["scalingConfig"] = scaling
-    if labels:
-        update["labels"] = labels
-    if taints:
-        update["taints"] = taints
-    return update
+    return _present(
+        scalingConfig=scaling_update(current, desired),
+        labels=labels_update(current.get("labels") or {}, desired.get("labels") or {}),
+        taints=taints_update(current.get("taints") or [], desired.get("taints") or []),
+    )
 
 
 def tags_to_add(current: Mapping[str, str], desired: Mapping[str, str]) -> dict[str, str]:

@@ -49,14 +49,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  wait:
-    description: Wait until the add-on is C(ACTIVE) (or gone).
-    type: bool
-    default: true
-  wait_timeout:
-    description: How long to wait, in seconds.
-    type: int
-    default: 1200
 attributes:
   check_mode:
     support: full
@@ -64,14 +56,12 @@ attributes:
   diff_mode:
     support: none
     description: RV(action) and RV(addon) say what changes.
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever boto3 reaches the EKS API.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - devstats.platform.eks
+  - devstats.platform.eks.wait
 seealso:
   - module: devstats.platform.eks_cluster_info
 """
@@ -144,7 +134,7 @@ def main():
             "tags": {"type": "dict", "default": {}},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 1200},
+            "wait_timeout": {"type": "int", "default": 1800},
         },
         required_if=[("state", "present", ("version",))],
         supports_check_mode=True,

@@ -43,14 +43,11 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to show.
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever boto3 reaches the EKS API.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - devstats.platform.eks
 seealso:
   - module: community.aws.eks_cluster
   - module: community.aws.eks_nodegroup

@@ -34,14 +34,6 @@ options:
     type: list
     elements: str
     default: [0.0.0.0/0]
-  wait:
-    description: Wait until the cluster is C(ACTIVE) again after an update.
-    type: bool
-    default: true
-  wait_timeout:
-    description: How long to wait, in seconds.
-    type: int
-    default: 1800
 attributes:
   check_mode:
     support: full
@@ -49,14 +41,12 @@ attributes:
   diff_mode:
     support: full
     description: Shows the access and the CIDR blocks before and after.
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever boto3 reaches the EKS API.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - devstats.platform.eks
+  - devstats.platform.eks.wait
 seealso:
   - module: community.aws.eks_cluster
 """

@@ -69,14 +69,6 @@ options:
     description: Tags the node group must have; other tags are kept.
     type: dict
     default: {}
-  wait:
-    description: Wait until the node group is C(ACTIVE) again after an update.
-    type: bool
-    default: true
-  wait_timeout:
-    description: How long to wait, in seconds.
-    type: int
-    default: 1200
 attributes:
   check_mode:
     support: full
@@ -84,14 +76,12 @@ attributes:
   diff_mode:
     support: full
     description: Shows the sizes, labels and taints before and after.
-  platform:
-    support: full
-    platforms: all
-    description: Runs wherever boto3 reaches the EKS API.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - devstats.platform.eks
+  - devstats.platform.eks.wait
 seealso:
   - module: community.aws.eks_nodegroup
   - module: devstats.platform.eks_cluster_info
@@ -170,7 +160,7 @@ def main():
             },
             "tags": {"type": "dict", "default": {}},
             "wait": {"type": "bool", "default": True},
-            "wait_timeout": {"type": "int", "default": 1200},
+            "wait_timeout": {"type": "int", "default": 1800},
         },
         supports_check_mode=True,
     )
