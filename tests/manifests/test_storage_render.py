@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.manifests.playbook_runs import INVENTORIES, REPO_ROOT
+from tests.support.ansible_playbook import INVENTORIES, REPO_ROOT
 
 
 def _target(inventory: str) -> str:
@@ -18,10 +18,9 @@ def _target(inventory: str) -> str:
 
 def test_eks_gets_an_encrypted_gp3_default_class_bound_where_its_pod_runs(rendered: dict[str, Path]) -> None:
     cluster = rendered["eks_example"] / "cluster"
-    assert sorted(p.name for p in cluster.iterdir()) == [
-        "kustomization.yaml",
-        "storage.storageclass.gp3.yaml",
-    ]
+    assert sorted(p.name for p in cluster.glob("storage.*")) == ["storage.storageclass.gp3.yaml"]
+    kustomization = yaml.safe_load((cluster / "kustomization.yaml").read_text())
+    assert "storage.storageclass.gp3.yaml" in kustomization["resources"]
     storage_class = yaml.safe_load((cluster / "storage.storageclass.gp3.yaml").read_text())
     assert storage_class["provisioner"] == "ebs.csi.aws.com"
     assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
