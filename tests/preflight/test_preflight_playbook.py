@@ -505,9 +505,7 @@ AWS_ENVIRONMENT: dict[str, str | None] = {
 }
 
 
-def preflight_playbook(
-    *args: str, cwd: Path = ROOT, aws: dict[str, str | None] | None = None
-) -> PlaybookRun:
+def preflight_playbook(*args: str, cwd: Path = ROOT, aws: dict[str, str | None] | None = None) -> PlaybookRun:
     return run_playbook(*args, cwd=cwd, env={**AWS_ENVIRONMENT, **(aws or {})})
 
 
