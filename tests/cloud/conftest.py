@@ -82,49 +82,55 @@ def leave_resources_of_others(aws: MotoServer) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """One emulator for the whole tier: starting moto and loading IAM's managed policies takes seconds."""
+    with running_moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
-def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def lifecycle(aws: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     directory = tmp_path_factory.mktemp("eks")
-    with running_moto_server(directory / "moto") as aws:
-        inventory = EksInventory(aws, directory)
-        environment = {
-            **aws.environment(directory),
-            # The kubeconfig's exec plugin (aws eks get-token) comes from the virtualenv.
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        }
+    inventory = EksInventory(aws, directory)
+    environment = {
+        **aws.environment(directory),
+        # The kubeconfig's exec plugin (aws eks get-token) comes from the virtualenv.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
 
-        def step(playbook: str, *args: str) -> Step:
-            run = run_playbook(f"playbooks/{playbook}", "-i", str(inventory.path), *args, env=environment)
-            return Step(run, account_state(aws))
+    def step(playbook: str, *args: str) -> Step:
+        run = run_playbook(f"playbooks/{playbook}", "-i", str(inventory.path), *args, env=environment)
+        return Step(run, account_state(aws))
 
-        leave_resources_of_others(aws)
-        steps: dict[str, Any] = {
-            "aws": aws,
-            "inventory": inventory,
-            "environment": environment,
-            "kubeconfig": None,
-        }
-        steps["before"] = account_state(aws)
-        steps["check"] = step("cluster_eks.yml", "--check", "-e", NO_ADDONS)
-        steps["kubeconfig_after_check"] = inventory.kubeconfig.exists()
-        steps["create"] = step("cluster_eks.yml", "-e", NO_ADDONS)
-        if inventory.kubeconfig.exists():
-            steps["kubeconfig"] = yaml.safe_load(inventory.kubeconfig.read_text())
-            steps["kubeconfig_mode"] = inventory.kubeconfig.stat().st_mode & 0o777
-        steps["again"] = step("cluster_eks.yml", "-e", NO_ADDONS)
-        steps["destroy_unconfirmed"] = step("destroy_eks.yml", "-e", NO_ADDONS)
-        groups = inventory.node_groups()
-        groups[0].update(
-            desired_size=4,
-            max_size=8,
-            labels={**groups[0].get("labels", {}), "devstats.io/tier": "sync"},
-            taints=[{"key": "devstats.io/dedicated", "value": "sync", "effect": "NoSchedule"}],
-        )
-        inventory.edit_platform(platform_eks_node_groups=groups)
-        steps["resize"] = step("cluster_eks.yml", "-e", NO_ADDONS)
-        steps["upgrade"] = step("cluster_eks.yml", "-e", NO_ADDONS, "-e", "versions_kubernetes=1.35.1")
-        steps["destroy"] = step(
-            "destroy_eks.yml", "-e", NO_ADDONS, "-e", f"eks_cluster_destroy_confirm={CLUSTER}"
-        )
-        steps["kubeconfig_after_destroy"] = inventory.kubeconfig.exists()
-        yield steps
+    leave_resources_of_others(aws)
+    steps: dict[str, Any] = {
+        "aws": aws,
+        "inventory": inventory,
+        "environment": environment,
+        "kubeconfig": None,
+    }
+    steps["before"] = account_state(aws)
+    steps["check"] = step("cluster_eks.yml", "--check", "-e", NO_ADDONS)
+    steps["kubeconfig_after_check"] = inventory.kubeconfig.exists()
+    steps["create"] = step("cluster_eks.yml", "-e", NO_ADDONS)
+    if inventory.kubeconfig.exists():
+        steps["kubeconfig"] = yaml.safe_load(inventory.kubeconfig.read_text())
+        steps["kubeconfig_mode"] = inventory.kubeconfig.stat().st_mode & 0o777
+    steps["again"] = step("cluster_eks.yml", "-e", NO_ADDONS)
+    steps["destroy_unconfirmed"] = step("destroy_eks.yml", "-e", NO_ADDONS)
+    groups = inventory.node_groups()
+    groups[0].update(
+        desired_size=4,
+        max_size=8,
+        labels={**groups[0].get("labels", {}), "devstats.io/tier": "sync"},
+        taints=[{"key": "devstats.io/dedicated", "value": "sync", "effect": "NoSchedule"}],
+    )
+    inventory.edit_platform(platform_eks_node_groups=groups)
+    steps["resize"] = step("cluster_eks.yml", "-e", NO_ADDONS)
+    steps["upgrade"] = step("cluster_eks.yml", "-e", NO_ADDONS, "-e", "versions_kubernetes=1.35.1")
+    steps["destroy"] = step(
+        "destroy_eks.yml", "-e", NO_ADDONS, "-e", f"eks_cluster_destroy_confirm={CLUSTER}"
+    )
+    steps["kubeconfig_after_destroy"] = inventory.kubeconfig.exists()
+    yield steps

@@ -33,7 +33,7 @@ def created(lifecycle: dict[str, Any]) -> dict[str, Any]:
 
 
 def messages(run, task: str) -> list[str]:
-    return [line for result in run.task_results(task) for line in result.get("msg") or []]
+    return [line for result in run.task_results(task).values() for line in result.get("msg") or []]
 
 
 # --- creation from nothing ---------------------------------------------------------------------------
@@ -168,8 +168,7 @@ def test_the_exec_plugin_gets_a_token(lifecycle: dict[str, Any]) -> None:
 
 
 def test_the_later_stages_are_pointed_at_the_new_kubeconfig(lifecycle: dict[str, Any]) -> None:
-    results = lifecycle["create"].run.task_results("Point the later stages at the new cluster")
-    (result,) = results
+    (result,) = lifecycle["create"].run.task_results("Point the later stages at the new cluster").values()
     facts = [item["ansible_facts"]["platform_kubeconfig"] for item in result["results"]]
     assert facts == [str(lifecycle["inventory"].kubeconfig)] * 2
 
@@ -204,7 +203,7 @@ def test_check_mode_on_an_empty_account_creates_nothing_and_lists_what_it_would(
     assert step.run.changed() > 0
     (kubeconfig,) = step.run.task_results(
         "devstats.platform.eks_cluster : Report the kubeconfig this run would write"
-    )
+    ).values()
     assert kubeconfig["changed"]
     assert not lifecycle["kubeconfig_after_check"]
 
@@ -222,7 +221,7 @@ def test_a_node_group_change_is_applied_in_place(lifecycle: dict[str, Any]) -> N
     assert {key: after[key] for key in unchanged} == {key: before[key] for key in unchanged}
     (update,) = step.run.task_results(
         "devstats.platform.eks_cluster : Sizes, labels, taints and tags of the node groups that exist"
-    )
+    ).values()
     assert update["changed"]
     assert {k: v for k, v in step.state.items() if k != "clusters"} == {
         k: v for k, v in created(lifecycle).items() if k != "clusters"
@@ -234,7 +233,7 @@ def test_a_version_change_is_reported_and_not_attempted(lifecycle: dict[str, Any
     assert step.run.returncode != 0
     assert step.run.changed() == 0, step.run.changed_items()
     assert step.state == lifecycle["resize"].state
-    (refusal,) = step.run.task_results(REFUSE_TASK)
+    (refusal,) = step.run.task_results(REFUSE_TASK).values()
     assert refusal["msg"].startswith(
         f"EKS cluster '{CLUSTER}' runs Kubernetes 1.34 and versions_kubernetes asks for 1.35: that is an "
         "upgrade, and the cluster stage never changes a running cluster's version."
@@ -248,7 +247,7 @@ def test_destroy_refuses_without_the_confirmation(lifecycle: dict[str, Any]) -> 
     assert step.state == lifecycle["again"].state
     (refusal,) = step.run.task_results(
         "devstats.platform.eks_cluster : Refuse to delete anything without the confirmation"
-    )
+    ).values()
     assert (
         f"To confirm, run it again with -e eks_cluster_destroy_confirm={CLUSTER}; nothing was deleted."
         in " ".join(refusal["msg"].split())
