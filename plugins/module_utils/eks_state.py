@@ -183,3 +183,11 @@ def read_addons(client: Any, cluster: str) -> list[dict[str, Any]]:
     """Every add-on of the cluster, by name (one that goes meanwhile is left out)."""
     addons = (read_addon(client, cluster, name) for name in _names(client, "list_addons", "addons", cluster))
     return [addon for addon in addons if addon is not None]
+
+
+def wait_until(client: Any, waiter_name: str, timeout: int, **names: str) -> None:
+    """Polls with boto3's EKS waiter `waiter_name` (cluster_active, nodegroup_active, addon_deleted, ...) at
+    its own interval until the resource named by `names` gets there, for at most `timeout` seconds."""
+    waiter = client.get_waiter(waiter_name)
+    delay = waiter.config.delay
+    waiter.wait(**names, WaiterConfig={"Delay": delay, "MaxAttempts": 1 + timeout // delay})

@@ -1004,13 +1004,9 @@ def _disk_size_problem(value: Any) -> Optional[str]:
     return f"{show(value)} is not a disk size in GiB; expected a whole number from {low} to {high}"
 
 
-def _choice_problem(choices: Sequence[str]) -> Callable[[Any], Optional[str]]:
-    def problem(value: Any) -> Optional[str]:
-        if isinstance(value, str) and value in choices:
-            return None
-        return f"{show(value)} is not one of {', '.join(choices)}"
-
-    return problem
+def _one_of(choices: Sequence[str]) -> Callable[[Any], Optional[str]]:
+    """The check of a field whose value is one of `choices` (the message is _choice_problem's)."""
+    return lambda value: _choice_problem(value, choices)
 
 
 def label_key_problem(value: Any) -> Optional[str]:
@@ -1076,8 +1072,8 @@ _NODE_GROUP_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "max_size": _node_count_problem,
     "desired_size": _node_count_problem,
     "disk_size": _disk_size_problem,
-    "capacity_type": _choice_problem(EKS_CAPACITY_TYPES),
-    "ami_type": _choice_problem(EKS_AMI_TYPES),
+    "capacity_type": _one_of(EKS_CAPACITY_TYPES),
+    "ami_type": _one_of(EKS_AMI_TYPES),
     "labels": _labels_problem,
     "taints": _taints_problem,
 }
@@ -1338,7 +1334,7 @@ _PLATFORM_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "platform_eks_vpc_cidr": _vpc_cidr_problem,
     "platform_eks_nat_gateway": bool_problem,
     "platform_eks_subnet_ids": _subnet_ids_problem,
-    "platform_eks_endpoint_access": _choice_problem(EKS_ENDPOINT_ACCESS),
+    "platform_eks_endpoint_access": _one_of(EKS_ENDPOINT_ACCESS),
     "platform_eks_public_access_cidrs": _cidrs_problem,
     "platform_eks_cluster_role_arn": iam_role_arn_problem,
     "platform_eks_node_role_arn": iam_role_arn_problem,

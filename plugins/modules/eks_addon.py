@@ -90,18 +90,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.devstats.platform.plugins.module_utils.eks_state import (  # noqa: E402
     AWS_ERRORS,
     read_addon,
+    wait_until,
 )
 from ansible_collections.devstats.platform.plugins.module_utils.eks_updates import addon_action  # noqa: E402
-
-
-def _wait(client, waiter_name, params):
-    waiter = client.get_waiter(waiter_name)
-    delay = waiter.config.delay
-    waiter.wait(
-        clusterName=params["cluster_name"],
-        addonName=params["name"],
-        WaiterConfig={"Delay": delay, "MaxAttempts": 1 + params["wait_timeout"] // delay},
-    )
 
 
 def _apply(client, action, params):
@@ -116,7 +107,8 @@ def _apply(client, action, params):
     else:
         client.delete_addon(**names)
     if params["wait"]:
-        _wait(client, "addon_deleted" if action == "delete" else "addon_active", params)
+        waiter = "addon_deleted" if action == "delete" else "addon_active"
+        wait_until(client, waiter, params["wait_timeout"], **names)
 
 
 def main():

@@ -75,6 +75,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.devstats.platform.plugins.module_utils.eks_state import (  # noqa: E402
     AWS_ERRORS,
     read_cluster,
+    wait_until,
 )
 from ansible_collections.devstats.platform.plugins.module_utils.eks_updates import endpoint_update  # noqa: E402
 
@@ -121,11 +122,7 @@ def main():
     try:
         client.update_cluster_config(name=name, resourcesVpcConfig=update)
         if params["wait"]:
-            waiter = client.get_waiter("cluster_active")
-            delay = waiter.config.delay
-            waiter.wait(
-                name=name, WaiterConfig={"Delay": delay, "MaxAttempts": 1 + params["wait_timeout"] // delay}
-            )
+            wait_until(client, "cluster_active", params["wait_timeout"], name=name)
     except AWS_ERRORS as error:
         module.fail_json_aws(error, msg=f"Could not change the endpoint access of EKS cluster {name}")
     module.exit_json(**result)

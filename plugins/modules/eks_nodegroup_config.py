@@ -126,6 +126,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.devstats.platform.plugins.module_utils.eks_state import (  # noqa: E402
     AWS_ERRORS,
     read_node_group,
+    wait_until,
 )
 from ansible_collections.devstats.platform.plugins.module_utils.eks_updates import (  # noqa: E402
     node_group_update,
@@ -193,12 +194,12 @@ def main():
         if update:
             client.update_nodegroup_config(clusterName=cluster, nodegroupName=name, **update)
             if params["wait"]:
-                waiter = client.get_waiter("nodegroup_active")
-                delay = waiter.config.delay
-                waiter.wait(
+                wait_until(
+                    client,
+                    "nodegroup_active",
+                    params["wait_timeout"],
                     clusterName=cluster,
                     nodegroupName=name,
-                    WaiterConfig={"Delay": delay, "MaxAttempts": 1 + params["wait_timeout"] // delay},
                 )
         if tags:
             client.tag_resource(resourceArn=current["arn"], tags=tags)
