@@ -146,5 +146,5 @@ def test_removed_project_is_pruned_only_on_request(
     assert "calico-provision" in _names(kube, jobs)
     assert _apply(kube, tmp_path, fewer, prune=True).changed() > 0
     assert _names(kube, jobs) == {"kubernetes-provision", "prometheus-provision"}
-    assert _names(kube, claims) == {"kubernetes-git", "prometheus-git"}
+    assert _names(kube, claims) == {"gharchive-cache", "kubernetes-git", "prometheus-git"}
     assert _apply(kube, tmp_path, fewer, prune=True).changed() == 0

@@ -23,11 +23,16 @@ def test_check_mode_renders_the_model_and_reports_no_change(tmp_path: Path) -> N
     run, result = _run(tmp_path, {}, "--check")
     assert run.returncode == 0, run.output
     assert result["changed"] is False
-    assert [m["metadata"]["name"] for m in result["resources"]][:4] == [
+    names = [m["metadata"]["name"] for m in result["resources"]]
+    # The foundation's objects first (its hour cache and ingest, affiliations when a source is set),
+    # then each project's.
+    assert names[:2] == ["gharchive-cache", "devstats-ingest"]
+    first_project = names.index("kubernetes-git")
+    assert set(names[2:first_project]) <= {"devstats-affiliations"}
+    assert names[first_project : first_project + 3] == [
         "kubernetes-git",
         "kubernetes-provision",
         "kubernetes-sync",
-        "kubernetes-affiliations",
     ]
     assert [row["project"] for row in result["schedules"]] == ["kubernetes", "prometheus", "calico"]
     assert run.changed() == 0
