@@ -184,7 +184,9 @@ def ingest(
     router = Router(projects)
     databases = ProjectDatabases(base_dsn, projects, create_db, max_connections)
     try:
-        summary.hours = len(hours_between(start, end))
+        first_hour = start.replace(minute=0, second=0, microsecond=0)
+        # Counted, not listed: a --pending range reaches back years.
+        summary.hours = max(-(-(end - first_hour) // HOUR), 0)
         wanted: dict[datetime, list[int]] = {}
         for index, project in enumerate(projects):
             writer = databases.writer(index)
