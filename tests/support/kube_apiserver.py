@@ -1,7 +1,7 @@
 """A real Kubernetes control plane for tests: etcd + kube-apiserver 1.20.2 (+ kube-controller-manager).
 
 The binaries are built once, offline, from Debian bookworm's `kubernetes` source package by
-`scripts/build-kube-apiserver` (several minutes the first time, then cached in
+`scripts/build-kube-binaries` (several minutes the first time, then cached in
 `~/.cache/devstats-platform/kubernetes-1.20.2/bin`); `etcd` is Debian's etcd-server. Everything
 listens on 127.0.0.1 on free ports, lives in a temporary directory and is stopped when the context
 exits, also when the test fails. RBAC is on (authorization mode RBAC only, no anonymous access).
