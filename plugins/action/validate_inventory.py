@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.devstats.platform.plugins.module_utils.aws_credentials import credentials_problem
-from ansible_collections.devstats.platform.plugins.module_utils.inventory_model import (
+from ansible_collections.devstats.platform.plugins.module_utils.inventory_foundations import (
     FOUNDATION_VARS,
     FOUNDATIONS_GROUP,
-    Unresolved,
-    validate_inventory,
 )
+from ansible_collections.devstats.platform.plugins.module_utils.inventory_model import validate_inventory
+from ansible_collections.devstats.platform.plugins.module_utils.inventory_values import Unresolved
 
 
 def _template(templar, value):

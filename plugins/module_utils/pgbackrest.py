@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from .inventory_model import cron_problem, quantity_problem, show
+from .inventory_values import cron_problem, quantity_problem, show
 
 REPO_TYPES = ("posix", "s3")
 RETENTION_FULL_TYPES = ("count", "time")

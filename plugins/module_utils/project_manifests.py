@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .inventory_model import interval_minutes
+from .inventory_values import interval_minutes
 from .project_schedules import generated_schedule
 from .sync_workloads import PROJECTS_FILE, Mount, cronjob, job, job_spec, labels, pod_spec, volume_claim
 

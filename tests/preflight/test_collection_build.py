@@ -53,6 +53,7 @@ def test_the_collection_builds_without_tests_and_build_leftovers(tmp_path: Path)
         "plugins/action/validate_inventory.py",
         "plugins/modules/validate_inventory.py",
         "plugins/module_utils/inventory_model.py",
+        "plugins/module_utils/inventory_values.py",
         "roles/preflight/tasks/main.yml",
         "roles/versions/defaults/main.yml",
         "playbooks/site.yml",

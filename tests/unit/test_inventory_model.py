@@ -1,4 +1,4 @@
-"""Unit tests of plugins/module_utils/inventory_model.py: every rule of docs/inventory.md, one case each."""
+"""Unit tests of the inventory model (plugins/module_utils/inventory_*.py): each rule of docs/inventory.md."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from plugins.module_utils import inventory_eks, inventory_foundations, inventory_values
 from plugins.module_utils import inventory_model as model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,24 +180,24 @@ BAD_CRON = [
 
 @pytest.mark.parametrize("expression", GOOD_CRON)
 def test_good_cron_expressions(expression: str) -> None:
-    assert model.cron_problem(expression) is None
+    assert inventory_values.cron_problem(expression) is None
 
 
 @pytest.mark.parametrize(("expression", "expected"), BAD_CRON)
 def test_bad_cron_expressions(expression: str, expected: str) -> None:
-    problem = model.cron_problem(expression)
+    problem = inventory_values.cron_problem(expression)
     assert problem is not None and expected in problem, problem
 
 
 def test_a_cron_expression_must_be_a_string() -> None:
-    assert model.cron_problem(5) == "5 is an integer, not a cron expression"
+    assert inventory_values.cron_problem(5) == "5 is an integer, not a cron expression"
 
 
 @pytest.mark.parametrize(
     "value", ["20Gi", "1", 1, "500M", "1.5Ti", "0.5Gi", ".5Gi", "1e9", "100k", "+2Gi", "3E"]
 )
 def test_good_quantities(value: Any) -> None:
-    assert model.quantity_problem(value) is None
+    assert inventory_values.quantity_problem(value) is None
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_good_quantities(value: Any) -> None:
     ],
 )
 def test_bad_quantities(value: Any, expected: str) -> None:
-    problem = model.quantity_problem(value)
+    problem = inventory_values.quantity_problem(value)
     assert problem is not None and expected in problem, problem
 
 
@@ -237,7 +238,7 @@ def test_bad_quantities(value: Any, expected: str) -> None:
     ],
 )
 def test_dns_labels(value: Any, problem: str | None) -> None:
-    found = model.dns_label_problem(value, model.PROJECT_NAME_MAX)
+    found = inventory_values.dns_label_problem(value, inventory_foundations.PROJECT_NAME_MAX)
     assert (found is None) if problem is None else (found is not None and problem in found), found
 
 
@@ -259,7 +260,7 @@ def test_dns_labels(value: Any, problem: str | None) -> None:
     ],
 )
 def test_dns_names(value: Any, ok: bool) -> None:
-    assert (model.dns_name_problem(value) is None) == ok
+    assert (inventory_values.dns_name_problem(value) is None) == ok
 
 
 @pytest.mark.parametrize(
@@ -279,7 +280,7 @@ def test_dns_names(value: Any, ok: bool) -> None:
     ],
 )
 def test_database_names(value: str, ok: bool) -> None:
-    assert (model.postgres_identifier_problem(value) is None) == ok
+    assert (inventory_foundations.postgres_identifier_problem(value) is None) == ok
 
 
 @pytest.mark.parametrize(
@@ -301,7 +302,7 @@ def test_database_names(value: str, ok: bool) -> None:
     ],
 )
 def test_github_logins(value: Any, ok: bool) -> None:
-    assert (model.github_login_problem(value) is None) == ok
+    assert (inventory_foundations.github_login_problem(value) is None) == ok
 
 
 @pytest.mark.parametrize(
@@ -323,7 +324,7 @@ def test_github_logins(value: Any, ok: bool) -> None:
     ],
 )
 def test_repositories(value: Any, ok: bool) -> None:
-    assert (model.github_repo_problem(value) is None) == ok
+    assert (inventory_foundations.github_repo_problem(value) is None) == ok
 
 
 @pytest.mark.parametrize(
@@ -351,7 +352,7 @@ def test_repositories(value: Any, ok: bool) -> None:
     ],
 )
 def test_start_dates(value: Any, expected: str | None) -> None:
-    problem = model.start_date_problem(value, NOW)
+    problem = inventory_foundations.start_date_problem(value, NOW)
     assert (problem is None) if expected is None else (problem is not None and expected in problem), problem
 
 
@@ -369,7 +370,7 @@ def test_start_dates(value: Any, expected: str | None) -> None:
     ],
 )
 def test_timezones(value: Any, expected: str | None) -> None:
-    problem = model.timezone_problem(value)
+    problem = inventory_values.timezone_problem(value)
     assert (problem is None) if expected is None else (problem is not None and expected in problem), problem
 
 
@@ -385,24 +386,24 @@ def test_timezones(value: Any, expected: str | None) -> None:
     ],
 )
 def test_regular_expressions(value: Any, expected: str | None) -> None:
-    problem = model.regexp_problem(value)
+    problem = inventory_values.regexp_problem(value)
     assert (problem is None) if expected is None else (problem is not None and expected in problem), problem
 
 
 @pytest.mark.parametrize(
     ("check", "good", "bad"),
     [
-        (model.email_problem, "admins@example.org", "admins.example.org"),
-        (model.email_problem, "a.b+c@mail.example.org", "a b@example.org"),
-        (model.aws_region_problem, "eu-west-1", "eu-west"),
-        (model.aws_region_problem, "us-gov-west-1", "EU-WEST-1"),
-        (model.aws_region_problem, "ap-southeast-3", "westeurope"),
-        (model.eks_cluster_name_problem, "devstats", "-devstats"),
-        (model.eks_cluster_name_problem, "Dev_stats-1", "dev.stats"),
-        (model.string_problem, "x", ""),
-        (model.string_problem, "title", 12),
-        (model.bool_problem, True, "yes"),
-        (model.bool_problem, False, 0),
+        (inventory_values.email_problem, "admins@example.org", "admins.example.org"),
+        (inventory_values.email_problem, "a.b+c@mail.example.org", "a b@example.org"),
+        (inventory_eks.aws_region_problem, "eu-west-1", "eu-west"),
+        (inventory_eks.aws_region_problem, "us-gov-west-1", "EU-WEST-1"),
+        (inventory_eks.aws_region_problem, "ap-southeast-3", "westeurope"),
+        (inventory_eks.eks_cluster_name_problem, "devstats", "-devstats"),
+        (inventory_eks.eks_cluster_name_problem, "Dev_stats-1", "dev.stats"),
+        (inventory_values.string_problem, "x", ""),
+        (inventory_values.string_problem, "title", 12),
+        (inventory_values.bool_problem, True, "yes"),
+        (inventory_values.bool_problem, False, 0),
     ],
 )
 def test_small_checks(check, good: Any, bad: Any) -> None:
@@ -415,15 +416,15 @@ def test_small_checks(check, good: Any, bad: Any) -> None:
     [("15m", 15), ("1h", 60), ("2h", 120), ("12h", 720), ("24h", 1440), ("1d", 1440), ("7d", 10080)],
 )
 def test_intervals(value: str, minutes: int) -> None:
-    assert model.interval_problem(value) is None
-    assert model.interval_minutes(value) == minutes
+    assert inventory_values.interval_problem(value) is None
+    assert inventory_values.interval_minutes(value) == minutes
 
 
 @pytest.mark.parametrize("value", ["7m", "90m", "5h", "2d", "0m", "1w", "", 60, None])
 def test_bad_intervals(value: Any) -> None:
-    assert "is not an interval a cron schedule repeats evenly" in model.interval_problem(value)
+    assert "is not an interval a cron schedule repeats evenly" in inventory_values.interval_problem(value)
     with pytest.raises(ValueError):
-        model.interval_minutes(value)
+        inventory_values.interval_minutes(value)
 
 
 @pytest.mark.parametrize(
@@ -439,7 +440,7 @@ def test_bad_intervals(value: Any) -> None:
     ],
 )
 def test_resources(value: Any, expected: str | None) -> None:
-    problem = model.resources_problem(value)
+    problem = inventory_values.resources_problem(value)
     assert problem == expected if expected is None else expected in problem
 
 
@@ -467,20 +468,20 @@ def test_resources(value: Any, expected: str | None) -> None:
     ],
 )
 def test_sources_of_affiliations(value: Any, expected: str | None) -> None:
-    problem = model.affiliations_problem(value)
+    problem = inventory_foundations.affiliations_problem(value)
     assert problem is None if expected is None else expected in problem
 
 
 def test_affiliation_sources_get_their_defaults() -> None:
-    assert model.normalize_affiliations({}) == {"source": "none"}
-    assert model.normalize_affiliations({"git": "u"}) == {
+    assert inventory_foundations.normalize_affiliations({}) == {"source": "none"}
+    assert inventory_foundations.normalize_affiliations({"git": "u"}) == {
         "source": "git",
         "git": "u",
         "ref": "master",
         "users_path": "src/github_users.json",
         "companies_path": "",
     }
-    assert model.normalize_affiliations({"claim": "c", "companies_path": "x.yaml"}) == {
+    assert inventory_foundations.normalize_affiliations({"claim": "c", "companies_path": "x.yaml"}) == {
         "source": "claim",
         "claim": "c",
         "users_path": "github_users.json",
@@ -492,9 +493,9 @@ def test_affiliation_sources_get_their_defaults() -> None:
 
 
 def test_storage_class_empty_means_the_default_class() -> None:
-    assert model.storage_class_problem("") is None
-    assert model.storage_class_problem("gp3") is None
-    assert "is not a DNS name" in model.storage_class_problem("Fast_SSD")
+    assert inventory_values.storage_class_problem("") is None
+    assert inventory_values.storage_class_problem("gp3") is None
+    assert "is not a DNS name" in inventory_values.storage_class_problem("Fast_SSD")
 
 
 def test_the_foundation_settings_are_the_defaults_of_its_projects() -> None:
@@ -535,7 +536,8 @@ def test_the_foundation_settings_are_the_defaults_of_its_projects() -> None:
     )
     graphql = result.foundations["graphql"]
     assert graphql["time_zone"] == "Etc/UTC" and graphql["storage_class"] == ""
-    assert graphql["projects"][0]["resources"] == model.FOUNDATION_DEFAULTS["devstats_resources"]
+    default_resources = inventory_foundations.FOUNDATION_DEFAULTS["devstats_resources"]
+    assert graphql["projects"][0]["resources"] == default_resources
 
 
 @pytest.mark.parametrize(
@@ -595,7 +597,7 @@ def test_a_bad_foundation_setting_is_reported_once_and_its_projects_still_checke
     ],
 )
 def test_values_are_shown_as_in_yaml(value: Any, shown: str) -> None:
-    assert model.show(value) == shown
+    assert inventory_values.show(value) == shown
 
 
 # --- whole inventories -------------------------------------------------------------------------------
@@ -1077,10 +1079,10 @@ def test_every_error_is_reported_in_one_run() -> None:
 
 def test_a_value_that_cannot_be_templated_is_reported_once_and_hides_nothing_else() -> None:
     def change(f: dict, p: dict, g: dict) -> None:
-        project(f).update(start_date=model.Unresolved("'when' is undefined"))
+        project(f).update(start_date=inventory_values.Unresolved("'when' is undefined"))
         project(f, 1).update(schedule="* * *")
-        f["graphql"].update(devstats_domain=model.Unresolved("'base' is undefined"))
-        p.update(platform_target=model.Unresolved("'t' is undefined"))
+        f["graphql"].update(devstats_domain=inventory_values.Unresolved("'base' is undefined"))
+        p.update(platform_target=inventory_values.Unresolved("'t' is undefined"))
 
     errors = validate(*broken(change)).errors
     assert errors == [
@@ -1112,8 +1114,8 @@ def documented_names(heading: str) -> list[str]:
 
 
 def test_the_documentation_lists_exactly_the_fields_preflight_knows() -> None:
-    assert documented_names("Projects") == list(model.PROJECT_FIELDS)
-    assert documented_names("Foundations") == ["inventory_hostname", *model.FOUNDATION_VARS]
+    assert documented_names("Projects") == list(inventory_foundations.PROJECT_FIELDS)
+    assert documented_names("Foundations") == ["inventory_hostname", *inventory_foundations.FOUNDATION_VARS]
     assert documented_names("The platform (group `all`)") == list(model.PLATFORM_VARS)
 
 

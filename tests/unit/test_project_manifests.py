@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from plugins.module_utils.inventory_model import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
+from plugins.module_utils.inventory_foundations import CRONJOB_NAME_MAX, PROJECT_NAME_MAX
 from plugins.module_utils.project_manifests import RenderError, data_cronjob_names, render_workloads
 from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
 from tests.support.inventory_models import foundation_model

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugins.module_utils.inventory_model import cron_problem, interval_minutes
+from plugins.module_utils.inventory_values import cron_problem, interval_minutes
 from plugins.module_utils.project_manifests import render_workloads
 from plugins.module_utils.project_schedules import cron_for_offset, generated_schedule, offset_minutes
 from tests.support.inventory_models import WORKLOAD_OPTIONS as OPTIONS
