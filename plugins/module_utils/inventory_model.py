@@ -117,6 +117,8 @@ def _check_platform(
     target = _check_target(report, raw, groups)
     if target:
         platform["target"] = target
+        # Whether the stages write files or change a cluster: decided here once for every role.
+        platform["mode"] = "render" if target == "none" else "apply"
     given: dict = {}
     for variable, check in _PLATFORM_CHECKS.items():
         if variable in raw:

@@ -105,6 +105,7 @@ def test_defaults_are_filled_in() -> None:
     assert graphql_js["start_date"] == "2015-06-01 13"
     assert result.platform == {
         "target": "none",
+        "mode": "render",
         "ingress_controller": "ingress-nginx",
         "ingress_baremetal_mode": "host-ports",
     }
@@ -1178,3 +1179,12 @@ def test_bad_foundation_face_fields_are_errors(variable: str, value: Any, messag
     (error,) = validate(foundations).errors
     assert error.startswith(f"foundation 'graphql', field '{variable}': ")
     assert message in error
+
+
+@pytest.mark.parametrize(
+    ("target", "mode"), [("none", "render"), ("baremetal", "apply"), ("eks", "apply"), ("kubeconfig", "apply")]
+)
+def test_the_model_decides_once_whether_stages_render_or_apply(target: str, mode: str) -> None:
+    """Every role's *_mode default reads this one value."""
+    platform = {"platform_target": target}
+    assert validate(platform=platform).platform["mode"] == mode
