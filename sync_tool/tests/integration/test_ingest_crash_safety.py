@@ -53,6 +53,16 @@ def parsed_hours(dsn: str) -> int:
         return int(cur.fetchone()[0])
 
 
+def wait_for_parsed_hours(dsn: str, process: subprocess.Popen, hours: int) -> None:
+    while process.poll() is None:
+        try:
+            if parsed_hours(dsn) >= hours:
+                return
+        except psycopg2.errors.UndefinedTable:
+            pass  # the ingest has not created its tables yet
+        time.sleep(0.01)
+
+
 def test_killed_ingest_resumes_to_the_same_database(
     make_database: Callable[..., str], tmp_path: Path
 ) -> None:
@@ -96,7 +106,12 @@ def test_killed_ingest_resumes_to_the_same_database(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.1, 1.0) * duration)
+        if trial % 2:
+            # At a random moment, mostly inside an hour.
+            time.sleep(rng.uniform(0.1, 1.0) * duration)
+        else:
+            # Right after an hour was committed, whatever the machine's load makes the run's pace.
+            wait_for_parsed_hours(dsn, process, rng.randint(1, HOURS - 1))
         if process.poll() is None:
             killed_running += 1
         process.send_signal(signal.SIGKILL)
