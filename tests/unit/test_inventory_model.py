@@ -1182,7 +1182,8 @@ def test_bad_foundation_face_fields_are_errors(variable: str, value: Any, messag
 
 
 @pytest.mark.parametrize(
-    ("target", "mode"), [("none", "render"), ("baremetal", "apply"), ("eks", "apply"), ("kubeconfig", "apply")]
+    ("target", "mode"),
+    [("none", "render"), ("baremetal", "apply"), ("eks", "apply"), ("kubeconfig", "apply")],
 )
 def test_the_model_decides_once_whether_stages_render_or_apply(target: str, mode: str) -> None:
     """Every role's *_mode default reads this one value."""
