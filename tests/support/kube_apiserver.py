@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kube-apiserver"
+BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kube-binaries"
 KUBE_VERSION = "1.20.2"
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/24"
 START_TIMEOUT = 120.0
