@@ -1,13 +1,11 @@
-"""Filters behind the k8s_objects role: ownership, render file names, object keys, stale objects."""
+"""Filters behind the k8s_objects role: ownership, render file names, object keys, stale objects.
+Render mode itself is the render_manifests action (plugin_utils/k8s_render.py)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from typing import Any
 
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ..module_utils.k8s_ownership import (
@@ -134,79 +132,12 @@ def k8s_label_selectors(labels: dict[str, str]) -> list[str]:
     return [f"{key}={value}" for key, value in sorted(labels.items())]
 
 
-class _ManifestDumper(yaml.SafeDumper):
-    """Block style, and multi-line strings (a ConfigMap's files) as literal blocks people can read."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
-
-
-_ManifestDumper.add_representer(str, _represent_str)
-
-
-def k8s_manifest_yaml(manifest: Any) -> str:
-    """The file content of one object: a YAML document, keys sorted, so equal objects give equal bytes."""
-    # Through JSON to plain types: what Kubernetes accepts anyway, and no templating types in the dump.
-    plain = json.loads(json.dumps(manifest))
-    body = yaml.dump(
-        plain, Dumper=_ManifestDumper, default_flow_style=False, sort_keys=True, width=4096, indent=2
-    )
-    return "---\n" + body
-
-
-def k8s_render_pending(labelled: list[dict[str, Any]], directory: str) -> list[dict[str, Any]]:
-    """The files (from k8s_render_files) whose content in `directory` differs from what they should hold.
-
-    Writing only these keeps a repeated render to a handful of reads instead of one write task per object.
-    """
-    pending = []
-    for entry in labelled:
-        content = k8s_manifest_yaml(entry["manifest"])
-        path = os.path.join(directory, entry["file"])
-        try:
-            with open(path, encoding="utf-8") as handle:
-                current = handle.read()
-        except FileNotFoundError:
-            current = None
-        if current != content:
-            pending.append({"file": entry["file"], "kind": entry["manifest"]["kind"], "content": content})
-    return pending
-
-
-def k8s_foundation_files(directory: str, foundation: str) -> dict[str, list[str]]:
-    """The object files of `directory` by whether an object of the collection for `foundation` is in them.
-
-    {"owned": [...], "stray": [...]}, file names sorted: a file is owned when it holds one object whose
-    ownership label names the foundation (any component); anything else a person or a tool left there
-    (notes, a broken file, another foundation's object) is stray, so the kustomization never lists it.
-    A directory that does not exist yet (a check run, which creates nothing) holds no files.
-    """
-    owned: list[str] = []
-    stray: list[str] = []
-    if not os.path.isdir(directory):
-        return {"owned": owned, "stray": stray}
-    prefix = f"{foundation}."
-    for name in sorted(os.listdir(directory)):
-        if not name.endswith(".yaml") or name == "kustomization.yaml" or name.startswith("."):
-            continue
-        try:
-            with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                manifest = yaml.safe_load(handle)
-            owner = manifest["metadata"]["labels"][OWNER_LABEL]
-        except (OSError, yaml.YAMLError, TypeError, KeyError):
-            owner = None
-        (owned if isinstance(owner, str) and owner.startswith(prefix) else stray).append(name)
-    return {"owned": owned, "stray": stray}
-
-
 class FilterModule:
     """Filters of the k8s_objects role."""
 
     def filters(self) -> dict[str, Any]:
         return {
             "k8s_owned": k8s_owned,
-            "k8s_foundation_files": k8s_foundation_files,
             "k8s_owner_selectors": k8s_owner_selectors,
             "k8s_recommended_labels": k8s_recommended_labels,
             "k8s_render_filename": k8s_render_filename,
@@ -215,6 +146,4 @@ class FilterModule:
             "k8s_kinds": k8s_kinds,
             "k8s_stale": k8s_stale,
             "k8s_label_selectors": k8s_label_selectors,
-            "k8s_manifest_yaml": k8s_manifest_yaml,
-            "k8s_render_pending": k8s_render_pending,
         }

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from plugins.filter.devstats_config import devstats_projects_config
 from plugins.filter.k8s_objects import (
-    k8s_foundation_files,
     k8s_kinds,
     k8s_label_selectors,
-    k8s_manifest_yaml,
     k8s_owned,
     k8s_owner_selectors,
     k8s_render_files,
-    k8s_render_pending,
     k8s_stale,
 )
 from plugins.module_utils.inventory_model import validate_inventory
@@ -94,21 +89,6 @@ def test_bad_manifests_are_named(manifest: Any, message: str) -> None:
     assert message in str(error.value)
 
 
-def test_yaml_is_sorted_and_readable() -> None:
-    text = k8s_manifest_yaml(_cm("cfg"))
-    assert text.startswith("---\napiVersion: v1\ndata:\n  a: '1'\n  b: |\n    2\n    three\n")
-    assert yaml.safe_load(text) == _cm("cfg")
-
-
-def test_pending_lists_only_files_that_differ(tmp_path: Path) -> None:
-    files = k8s_render_files([_cm("one"), _cm("two")], "c")
-    assert [p["file"] for p in k8s_render_pending(files, str(tmp_path))] == [f["file"] for f in files]
-    (tmp_path / files[0]["file"]).write_text(k8s_manifest_yaml(files[0]["manifest"]))
-    (tmp_path / files[1]["file"]).write_text("stale")
-    pending = k8s_render_pending(files, str(tmp_path))
-    assert [(p["file"], p["kind"]) for p in pending] == [(files[1]["file"], "ConfigMap")]
-
-
 def test_stale_objects_and_selectors() -> None:
     found = [_cm("keep"), _cm("gone"), _cm("keep", namespace="other")]
     assert k8s_stale(found, [_cm("keep")]) == [
@@ -158,23 +138,3 @@ def test_projects_config_takes_the_preflight_model() -> None:
     assert "main_repo" not in second
     with pytest.raises(AnsibleFilterError, match="did the preflight play run"):
         devstats_projects_config([{"title": "x"}])
-
-
-def test_only_files_of_the_foundations_objects_are_listed(tmp_path: Path) -> None:
-    owned = k8s_owned([_cm("cfg"), _cm("other-cfg")], "cncf", "devstats")
-    (tmp_path / "devstats.configmap.ns.cfg.yaml").write_text(k8s_manifest_yaml(owned[0]))
-    (tmp_path / "patroni.configmap.ns.other-cfg.yaml").write_text(k8s_manifest_yaml(owned[1]))
-    (tmp_path / "graphql.yaml").write_text(k8s_manifest_yaml(k8s_owned([_cm("x")], "graphql", "devstats")[0]))
-    (tmp_path / "notes.yaml").write_text("remember to vault the tokens\n")
-    (tmp_path / "broken.yaml").write_text("kind: [\n")
-    (tmp_path / "unlabelled.yaml").write_text(k8s_manifest_yaml(_cm("y")))
-    (tmp_path / "kustomization.yaml").write_text("resources: []\n")
-    (tmp_path / "README.md").write_text("not yaml\n")
-    assert k8s_foundation_files(str(tmp_path), "cncf") == {
-        "owned": ["devstats.configmap.ns.cfg.yaml", "patroni.configmap.ns.other-cfg.yaml"],
-        "stray": ["broken.yaml", "graphql.yaml", "notes.yaml", "unlabelled.yaml"],
-    }
-
-
-def test_a_render_directory_a_check_run_did_not_create_holds_no_files(tmp_path: Path) -> None:
-    assert k8s_foundation_files(str(tmp_path / "example"), "example") == {"owned": [], "stray": []}
