@@ -11,26 +11,22 @@ from ..module_utils.project_manifests import (
     RenderError,
     data_cronjob_names,
 )
-
-# The fields the sync tool reads, in inventory.md's names. Preflight has already filled in every
-# default; schedule, timezone, disk_size and host only shape Kubernetes objects and stay out.
-_ALWAYS = ("name", "title", "db", "orgs", "repos", "exclude_repos", "start_date", "archived", "disabled")
-_WHEN_SET = ("regexp", "main_repo", "files_skip_pattern")
+from ..module_utils.project_schema import project_schema
 
 
 def devstats_projects_config(foundation: Any) -> dict[str, Any]:
-    """{foundation, domain, projects: [...]} from one entry of the fact ``preflight_foundations``."""
+    """{foundation, domain, projects: [...]} from one entry of the fact ``preflight_foundations``: of each
+    project, the fields of scope ``sync`` in the sync tool's project_fields.yaml (preflight filled in
+    every default; a field without one is left out when unset). The kubernetes-scope fields (schedule,
+    timezone, disk_size, resources) and the model's host only shape Kubernetes objects and stay out."""
     if not isinstance(foundation, dict) or not isinstance(foundation.get("projects"), list):
         raise AnsibleFilterError(
             "devstats_projects_config takes one foundation of preflight_foundations "
             "(a mapping with name, domain and projects); did the preflight play run?"
         )
+    passed = project_schema().names("sync")
     projects = [
-        {
-            **{field: project[field] for field in _ALWAYS},
-            **{field: project[field] for field in _WHEN_SET if project.get(field) not in (None, "")},
-        }
-        for project in foundation["projects"]
+        {field: project[field] for field in passed if field in project} for project in foundation["projects"]
     ]
     return {"foundation": foundation["name"], "domain": foundation["domain"], "projects": projects}
 

@@ -2,12 +2,19 @@
 # Copyright: devstats.platform developers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """The foundations and their projects in the inventory model (docs/inventory.md): the devstats_*
-variables of each foundation host, every project field, and the defaults preflight fills in."""
+variables of each foundation host, every project field, and the defaults preflight fills in.
+
+The project fields (names, types, patterns, limits, defaults, reserved databases) are not defined here:
+they are the sync tool's ``project_fields.yaml``, read through project_schema, which the sync tool's
+projects_config reads too. That makes this module controller only (the action plugin
+validate_inventory, the devstats role's filters, tests): no module may import it, since a module's
+AnsiballZ zip carries no data file. Nothing is read at import; PROJECT_FIELDS, PROJECT_NAME_MAX,
+RESERVED_DATABASES and GH_ARCHIVE_START are looked up in the file on first use (module __getattr__)."""
 
 from __future__ import annotations
 
+import copy
 import datetime
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional
 
@@ -32,6 +39,7 @@ from .inventory_values import (
     timezone_problem,
     unknown_key_problem,
 )
+from .project_schema import project_schema
 
 FOUNDATIONS_GROUP = "devstats_foundations"
 
@@ -41,15 +49,6 @@ FOUNDATION_NAME_MAX = 30
 
 # The CronJob controller appends "-<11 digits>" to a Job's name, which must stay a 63-character label.
 CRONJOB_NAME_MAX = 63 - 11
-
-
-# Leaves every name the roles derive from a project's (<name>-provision, the CronJob <name>-sync within
-# CRONJOB_NAME_MAX, Grafana's objects) room to spare; tests check the longest name against each limit.
-PROJECT_NAME_MAX = 39
-
-
-# GH Archive's first hour: nothing earlier can be ingested.
-GH_ARCHIVE_START = datetime.datetime(2011, 2, 12, tzinfo=datetime.timezone.utc)
 
 
 # Another PostgreSQL than the built-in Patroni: the devstats role's variables, which preflight only
@@ -85,10 +84,6 @@ AFFILIATION_SOURCES: Mapping[str, Mapping[str, Any]] = {
 }
 
 
-# Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (its logs).
-RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
-
-
 # ansible_connection too: a foundation is not a machine, its plays must run on the controller.
 FOUNDATION_VARS = (
     "ansible_connection",
@@ -103,62 +98,56 @@ FOUNDATION_VARS = (
 )
 
 
-PROJECT_FIELDS = (
-    "name",
-    "title",
-    "db",
-    "orgs",
-    "repos",
-    "regexp",
-    "exclude_repos",
-    "start_date",
-    "main_repo",
-    "schedule",
-    "timezone",
-    "disk_size",
-    "resources",
-    "files_skip_pattern",
-    "archived",
-    "disabled",
-)
+def __getattr__(name: str) -> Any:
+    """The constants of the project fields, from the schema file on first use (nothing read at import)."""
+    schema = project_schema()
+    if name == "PROJECT_FIELDS":
+        return schema.names()
+    if name == "PROJECT_NAME_MAX":
+        return schema.types["project_name"]["max_length"]
+    if name == "RESERVED_DATABASES":
+        return schema.reserved_databases
+    if name == "GH_ARCHIVE_START":
+        return _gh_archive_start()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+def _gh_archive_start() -> datetime.datetime:
+    return datetime.datetime.strptime(project_schema().gh_archive_start, "%Y-%m-%d %H").replace(
+        tzinfo=datetime.timezone.utc
+    )
 
 
-# GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
-_GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$")
-
-
-_GITHUB_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-
-
-_START_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ([0-9]{2}))?$")
+def _matches(type_name: str, value: str, prefix: str = "") -> bool:
+    """The type's <prefix>pattern matches and the value is within its <prefix>max_length."""
+    schema = project_schema()
+    limit = schema.types[type_name].get(prefix + "max_length")
+    return bool(schema.pattern(type_name, prefix + "pattern").match(value)) and (
+        limit is None or len(value) <= limit
+    )
 
 
 def postgres_identifier_problem(value: Any) -> Optional[str]:
     """A database name that needs no quoting in SQL and is not one PostgreSQL or DevStats reserves."""
     if not isinstance(value, str):
         return not_a(value, "a PostgreSQL identifier")
-    if not _PG_IDENTIFIER.match(value):
+    if not _matches("database", value):
         return (
             f"{show(value)} is not a PostgreSQL identifier; expected lowercase letters, digits and '_', "
             "not starting with a digit, at most 63 characters"
         )
-    if value in RESERVED_DATABASES:
-        return f"{show(value)} is reserved; expected a name other than {', '.join(RESERVED_DATABASES)}"
+    reserved = project_schema().reserved_databases
+    if value in reserved:
+        return f"{show(value)} is reserved; expected a name other than {', '.join(reserved)}"
     return None
 
 
 def github_login_problem(value: Any) -> Optional[str]:
-    """A GitHub user or organization login."""
+    """A GitHub user or organization login, including the grandfathered forms (project_fields.yaml)."""
     if not isinstance(value, str):
         return not_a(value, "a GitHub login")
-    if not _GITHUB_LOGIN.match(value):
-        return (
-            f"{show(value)} is not a GitHub login; expected letters, digits and single '-' "
-            "(not first or last), at most 39 characters"
-        )
+    if not _matches("logins", value):
+        return f"{show(value)} is not a GitHub login; expected letters, digits and '-', at most 39 characters"
     return None
 
 
@@ -169,13 +158,13 @@ def github_repo_problem(value: Any) -> Optional[str]:
     owner, slash, name = value.partition("/")
     if (
         not slash
-        or not _GITHUB_LOGIN.match(owner)
-        or not _GITHUB_REPO_NAME.match(name)
-        or name in (".", "..")
+        or not _matches("logins", owner)
+        or not _matches("repositories", name, "name_")
+        or name in project_schema().types["repositories"]["reserved_names"]
     ):
         return (
             f"{show(value)} is not a repository; expected 'owner/name' with a GitHub login as owner and "
-            "a name of letters, digits, '.', '-' and '_' (at most 100 characters)"
+            "a name of letters, digits, '.', '-' and '_' (at most 100 characters, not '.' or '..')"
         )
     return None
 
@@ -244,7 +233,7 @@ def parse_start_date(value: Any) -> datetime.datetime:
         raise ValueError(value)
     if isinstance(value, datetime.date):
         return datetime.datetime(value.year, value.month, value.day, tzinfo=datetime.timezone.utc)
-    match = _START_DATE.match(value) if isinstance(value, str) else None
+    match = project_schema().pattern("start_date").match(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(value)
     year, month, day, hour = (int(part) if part else 0 for part in match.groups())
@@ -257,8 +246,9 @@ def start_date_problem(value: Any, now: datetime.datetime) -> Optional[str]:
         start = parse_start_date(value)
     except ValueError:
         return f"{show(value)} is not a date; expected YYYY-MM-DD or 'YYYY-MM-DD HH'"
-    if start < GH_ARCHIVE_START:
-        return f"{show(value)} is before {GH_ARCHIVE_START:%Y-%m-%d}, GH Archive's first hour"
+    first = _gh_archive_start()
+    if start < first:
+        return f"{show(value)} is before {first:%Y-%m-%d}, GH Archive's first hour"
     if start > now:
         return f"{show(value)} is in the future (now is {now:%Y-%m-%d %H} UTC)"
     return None
@@ -279,31 +269,51 @@ def _repos_problem(value: Any) -> Optional[str]:
 
 
 def _name_problem(value: Any) -> Optional[str]:
-    return dns_label_problem(value, PROJECT_NAME_MAX)
+    return dns_label_problem(value, project_schema().types["project_name"]["max_length"])
 
 
-# Fields without a default: absent from the normalized project when the inventory leaves them out.
-_OPTIONAL_PROJECT_FIELDS = ("db", "regexp", "main_repo", "schedule", "files_skip_pattern")
+def _repository_or_empty_problem(value: Any) -> Optional[str]:
+    return None if value == "" else github_repo_problem(value)
 
 
-# Checks of the project fields, in the order of PROJECT_FIELDS; start_date needs the clock and is apart.
-_PROJECT_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
-    "name": _name_problem,
-    "title": string_problem,
-    "db": postgres_identifier_problem,
-    "orgs": _logins_problem,
-    "repos": _repos_problem,
+def _regexp_or_empty_problem(value: Any) -> Optional[str]:
+    return None if value == "" else regexp_problem(value)
+
+
+def _scale_problem(value: Any) -> Optional[str]:
+    minimum = project_schema().types["scale"]["minimum"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return not_a(value, f"a number of at least {minimum}")
+    if value < minimum:
+        return f"{show(value)} is less than {minimum}; expected a number of at least {minimum}"
+    return None
+
+
+# The rule of each type of project_fields.yaml; start_date needs the clock and is apart.
+_TYPE_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
+    "project_name": _name_problem,
+    "text": string_problem,
+    "database": postgres_identifier_problem,
+    "logins": _logins_problem,
+    "repositories": _repos_problem,
+    "repository_or_empty": _repository_or_empty_problem,
     "regexp": regexp_problem,
-    "exclude_repos": _repos_problem,
-    "main_repo": github_repo_problem,
-    "schedule": cron_problem,
+    "regexp_or_empty": _regexp_or_empty_problem,
+    "boolean": bool_problem,
+    "scale": _scale_problem,
+    "cron": cron_problem,
     "timezone": timezone_problem,
-    "disk_size": quantity_problem,
+    "quantity": quantity_problem,
     "resources": resources_problem,
-    "files_skip_pattern": regexp_problem,
-    "archived": bool_problem,
-    "disabled": bool_problem,
 }
+
+
+def project_field_problem(field_name: str, value: Any, now: datetime.datetime) -> Optional[str]:
+    """What is wrong with one value of one project field, or None."""
+    type_name = project_schema().fields[field_name]["type"]
+    if type_name == "start_date":
+        return start_date_problem(value, now)
+    return _TYPE_CHECKS[type_name](value)
 
 
 def _project_where(foundation: str, index: int, raw: Any) -> str:
@@ -314,19 +324,32 @@ def _project_where(foundation: str, index: int, raw: Any) -> str:
 
 
 def _check_project_fields(report: Report, where: str, raw: Mapping[str, Any], now: datetime.datetime) -> None:
+    schema = project_schema()
     for key in raw:
-        if key not in PROJECT_FIELDS:
-            report.add(where, str(key), unknown_key_problem(key, PROJECT_FIELDS))
-    for required in ("name", "start_date"):
+        if key not in schema.fields:
+            report.add(where, str(key), unknown_key_problem(key, schema.names()))
+    for required in schema.required():
         if required not in raw:
             report.add(where, required, "is required")
-    checks = dict(_PROJECT_CHECKS, start_date=lambda value: start_date_problem(value, now))
-    for key, check in checks.items():
-        problem = check(raw[key]) if key in raw else None
+    for key in schema.fields:
+        problem = project_field_problem(key, raw[key], now) if key in raw else None
         if problem:
             report.add(where, key, problem)
-    if not any(raw.get(key) for key in ("orgs", "repos", "regexp")):
-        report.add(where, "orgs", "no repositories: expected at least one of 'orgs', 'repos' or 'regexp'")
+    if not any(raw.get(key) for key in schema.one_of_required):
+        *first, last = map(show, schema.one_of_required)
+        report.add(
+            where,
+            schema.one_of_required[0],
+            f"no repositories: expected at least one of {', '.join(first)} or {last}",
+        )
+
+
+def _project_value(spec: Mapping[str, Any], raw_value: Any) -> Any:
+    if spec["type"] in ("logins", "repositories"):
+        return as_list(raw_value)
+    if spec["type"] == "start_date":
+        return _normalize_start_date(raw_value)
+    return raw_value
 
 
 def _check_project(
@@ -346,21 +369,15 @@ def _check_project(
     report.check(where, raw)
     _check_project_fields(report, where, raw, now)
     name = raw.get("name")
-    project = {
-        "name": name,
-        "title": raw.get("title", name),
-        "orgs": as_list(raw.get("orgs")),
-        "repos": as_list(raw.get("repos")),
-        "exclude_repos": as_list(raw.get("exclude_repos")),
-        "timezone": raw.get("timezone", settings["time_zone"]),
-        "disk_size": raw.get("disk_size", settings["project_disk_size"]),
-        "resources": raw.get("resources", settings["resources"]),
-        "archived": raw.get("archived", False),
-        "disabled": raw.get("disabled", False),
-    }
-    project.update((key, raw[key]) for key in _OPTIONAL_PROJECT_FIELDS if key in raw)
-    if "start_date" in raw:
-        project["start_date"] = _normalize_start_date(raw["start_date"])
+    project: dict = {"name": name}
+    for key, spec in project_schema().fields.items():
+        if key in raw:
+            project[key] = _project_value(spec, raw[key])
+        elif "default" in spec:
+            project[key] = copy.deepcopy(spec["default"])
+        elif spec.get("default_from", "").startswith("devstats_"):
+            project[key] = settings[spec["default_from"][len("devstats_") :]]
+    project.setdefault("title", name)
     if "db" not in raw and isinstance(name, str) and not _name_problem(name):
         project["db"] = name.replace("-", "_")
         problem = postgres_identifier_problem(project["db"])

@@ -130,6 +130,7 @@ def test_projects_config_takes_the_preflight_model() -> None:
         "repos": [],
         "exclude_repos": [],
         "start_date": "2018-01-01",
+        "project_scale": 1.0,
         "archived": False,
         "disabled": False,
     }

@@ -2,8 +2,12 @@
 
 Two forms are read.
 
-The list the devstats role renders from the inventory (fields as in docs/inventory.md). Preflight has
-checked it already; here it is checked again by the same rules, and an unknown field is an error::
+The list the devstats role renders from the inventory. Its fields, their types, patterns, limits and
+defaults, and the reserved databases, are ``data/project_fields.yaml``: the one definition that the
+collection's preflight reads too (the collection cannot be imported here, so the tool owns the file).
+Preflight has checked the list already; here it is checked again by the same rules, an unknown field is
+an error, and the fields that only shape Kubernetes objects (``schedule``, ``timezone``, ...) are taken
+by name and ignored::
 
     projects:
       - name: kubernetes
@@ -23,12 +27,14 @@ Each field has one small rule function below (a value in, the normalized value o
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,21 +43,8 @@ from psycopg2.extensions import make_dsn, parse_dsn
 
 from devstats_sync.devstats_projects import FieldValueError, command_line_filter, env_settings, python_regexp
 
-GHARCHIVE_START = datetime(2011, 2, 12, 0)
-# Databases PostgreSQL itself owns, plus DevStats' cluster-wide one (init creates it for logs).
-RESERVED_DATABASES = ("devstats", "postgres", "template0", "template1")
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,37}[a-z0-9])?$")
-_DB_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_ORG_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _HOUR_FORMATS = ("%Y-%m-%dT%H", "%Y-%m-%d %H", "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 
-# The fields of the inventory's list form (docs/inventory.md), and the DevStats names it also takes.
-_LIST_FIELDS = frozenset(
-    {"name", "title", "db", "orgs", "repos", "regexp", "exclude_repos", "start_date", "main_repo",
-     "files_skip_pattern", "archived", "disabled", "schedule", "timezone", "disk_size",
-     "psql_db", "full_name", "command_line"}
-)  # fmt: skip
 # DevStats' Project fields (devstatscode gha.go); in the mapping form ``name`` is the display title.
 DEVSTATS_FIELDS = frozenset(
     {"command_line", "start_date", "psql_db", "disabled", "main_repo", "annotation_regexp", "order",
@@ -60,8 +53,54 @@ DEVSTATS_FIELDS = frozenset(
 )  # fmt: skip
 # DevStats fields read and checked but with no effect here: order and status shape DevStats' web
 # pages, shared_db is its cross-project annotations copy, sync_probabilty its random sync skipping.
-_KEPT_FIELDS = ("order", "status", "shared_db", "sync_probabilty", "schedule", "timezone", "disk_size")
+# The list form's kubernetes-scope fields (schedule, ...) join them (see kept_fields).
+_DEVSTATS_KEPT_FIELDS = ("order", "status", "shared_db", "sync_probabilty")
 _MILESTONES = ("join_date", "incubating_date", "graduated_date", "archived_date")
+
+
+@dataclass(frozen=True)
+class ProjectFields:
+    """data/project_fields.yaml: the list form's fields (in documentation order) and their types."""
+
+    fields: dict[str, dict[str, Any]]
+    types: dict[str, dict[str, Any]]
+    reserved_databases: tuple[str, ...]
+    gh_archive_start: datetime
+    one_of_required: tuple[str, ...]
+    devstats_names: dict[str, str]
+
+    def names(self, scope: str | None = None) -> tuple[str, ...]:
+        return tuple(name for name, spec in self.fields.items() if scope in (None, spec["scope"]))
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {name: spec["default"] for name, spec in self.fields.items() if "default" in spec}
+
+    def matches(self, type_name: str, value: str, prefix: str = "") -> bool:
+        """The type's <prefix>pattern matches and the value is within its <prefix>max_length."""
+        parameters = self.types[type_name]
+        limit = parameters.get(prefix + "max_length")
+        matched = re.match(parameters[prefix + "pattern"], value)
+        return bool(matched) and (limit is None or len(value) <= limit)
+
+
+@functools.cache
+def project_fields() -> ProjectFields:
+    raw = yaml.safe_load(resources.files("devstats_sync").joinpath("data/project_fields.yaml").read_text())
+    return ProjectFields(
+        fields=raw["fields"],
+        types=raw["types"],
+        reserved_databases=tuple(raw["reserved_databases"]),
+        gh_archive_start=datetime.strptime(raw["gh_archive_start"], "%Y-%m-%d %H"),
+        one_of_required=tuple(raw["one_of_required"]),
+        devstats_names=raw["devstats_names"],
+    )
+
+
+def kept_fields() -> tuple[str, ...]:
+    """Fields kept in Project.extra without effect: DevStats' and the list form's kubernetes ones."""
+    return (*_DEVSTATS_KEPT_FIELDS, *project_fields().names("kubernetes"))
+
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +133,7 @@ class Project:
     incubating_date: datetime | None = None
     graduated_date: datetime | None = None
     archived_date: datetime | None = None
-    # Fields kept but not used by devstats-sync (see _KEPT_FIELDS, and unknown DevStats fields).
+    # Fields kept but not used by devstats-sync (see kept_fields, and unknown DevStats fields).
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -102,28 +141,48 @@ class Project:
 
 
 def project_name(value: Any) -> str:
-    if not isinstance(value, str) or not _NAME_RE.match(value):
-        raise FieldValueError(f"{value!r} is not a DNS-1123 label of at most 39 characters")
+    limit = project_fields().types["project_name"]["max_length"]
+    if not isinstance(value, str) or not project_fields().matches("project_name", value):
+        raise FieldValueError(f"{value!r} is not a DNS-1123 label of at most {limit} characters")
     return value
 
 
 def database_name(value: Any) -> str:
-    if not isinstance(value, str) or not _DB_RE.match(value):
-        raise FieldValueError(f"{value!r} is not a PostgreSQL identifier (^[a-z_][a-z0-9_]{{0,62}}$)")
-    if value in RESERVED_DATABASES:
+    if not isinstance(value, str) or not project_fields().matches("database", value):
         raise FieldValueError(
-            f"{value!r} is reserved; expected a name other than {', '.join(RESERVED_DATABASES)}"
+            f"{value!r} is not a PostgreSQL identifier (lowercase letters, digits and '_', not starting "
+            "with a digit, at most 63 characters)"
         )
+    reserved = project_fields().reserved_databases
+    if value in reserved:
+        raise FieldValueError(f"{value!r} is reserved; expected a name other than {', '.join(reserved)}")
     return value
 
 
-def _names(value: Any, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
-    if value is None:
+def _is_login(value: Any) -> bool:
+    return isinstance(value, str) and project_fields().matches("logins", value)
+
+
+def _is_repository(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    owner, slash, name = value.partition("/")
+    fields = project_fields()
+    return (
+        bool(slash)
+        and _is_login(owner)
+        and fields.matches("repositories", name, "name_")
+        and name not in fields.types["repositories"]["reserved_names"]
+    )
+
+
+def _names(value: Any, valid: Callable[[Any], bool], what: str, *, null_is_empty: bool) -> tuple[str, ...]:
+    if value is None and null_is_empty:
         return ()
     if not isinstance(value, list | tuple):
         raise FieldValueError(f"expected a list of {what}s, got {value!r}")
     for item in value:
-        if not isinstance(item, str) or not pattern.match(item):
+        if not valid(item):
             raise FieldValueError(f"{item!r} is not {what}")
     repeated = sorted({item for item in value if value.count(item) > 1})
     if repeated:
@@ -131,12 +190,13 @@ def _names(value: Any, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def org_logins(value: Any) -> tuple[str, ...]:
-    return _names(value, _ORG_RE, "a GitHub org login")
+# The list form takes lists only (as preflight); DevStats' form reads a null list as none.
+def org_logins(value: Any, *, null_is_empty: bool = True) -> tuple[str, ...]:
+    return _names(value, _is_login, "a GitHub org login", null_is_empty=null_is_empty)
 
 
-def repositories(value: Any) -> tuple[str, ...]:
-    return _names(value, _REPO_RE, "an owner/name repository")
+def repositories(value: Any, *, null_is_empty: bool = True) -> tuple[str, ...]:
+    return _names(value, _is_repository, "an owner/name repository", null_is_empty=null_is_empty)
 
 
 def main_repository(value: Any) -> str | None:
@@ -147,13 +207,14 @@ def main_repository(value: Any) -> str | None:
     return repo
 
 
-def regular_expression(value: Any) -> str:
-    """A regexp, in Python's syntax or in DevStats' (Go RE2; the few differences are translated)."""
+def regular_expression(value: Any, *, go_syntax: bool = True) -> str:
+    """A regexp, in Python's syntax or, with go_syntax (DevStats' form), in DevStats' (Go RE2; the few
+    differences are translated). The list form takes Python's only, as preflight does."""
     if not isinstance(value, str):
         raise FieldValueError(f"{value!r} is not a regular expression")
     if not value:
         raise FieldValueError("is empty; an empty regexp would take every repository of GH Archive")
-    pattern = python_regexp(value)
+    pattern = python_regexp(value) if go_syntax else value
     try:
         re.compile(pattern)
     except re.error as error:
@@ -161,9 +222,17 @@ def regular_expression(value: Any) -> str:
     return pattern
 
 
-def optional_pattern(value: Any) -> str:
+def python_regular_expression(value: Any) -> str:
+    return regular_expression(value, go_syntax=False)
+
+
+def optional_pattern(value: Any, *, go_syntax: bool = True) -> str:
     """annotation_regexp, files_skip_pattern: empty means every tag, no file skipped, as in DevStats."""
-    return "" if value == "" else regular_expression(value)
+    return "" if value == "" else regular_expression(value, go_syntax=go_syntax)
+
+
+def optional_python_pattern(value: Any) -> str:
+    return optional_pattern(value, go_syntax=False)
 
 
 def title_text(value: Any) -> str:
@@ -179,8 +248,9 @@ def flag(value: Any) -> bool:
 
 
 def scale(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise FieldValueError(f"{value!r} is not a number of at least 0")
+    minimum = project_fields().types["scale"]["minimum"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise FieldValueError(f"{value!r} is not a number of at least {minimum}")
     return float(value)
 
 
@@ -207,11 +277,28 @@ def optional_moment(value: Any) -> datetime | None:
     return None if value is None else moment(value)
 
 
-def start_hour(value: Any, now: datetime) -> datetime:
+def list_form_moment(value: Any) -> datetime:
+    """The list form's start_date, as preflight takes it: a YAML date or a ``YYYY-MM-DD[ HH]`` string
+    (the pattern of project_fields.yaml); not a timestamp, which DevStats' form takes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    pattern = project_fields().types["start_date"]["pattern"]
+    match = re.match(pattern, value) if isinstance(value, str) else None
+    try:
+        if match:
+            year, month, day, hour = (int(part) if part else 0 for part in match.groups())
+            return datetime(year, month, day, hour)
+    except ValueError:
+        pass
+    raise FieldValueError(f"{value!r} is not a date; expected YYYY-MM-DD or 'YYYY-MM-DD HH'")
+
+
+def start_hour(value: Any, now: datetime, *, devstats_form: bool = True) -> datetime:
     """The first hour to ingest: from GH Archive's first hour up to now."""
-    start = moment(value).replace(minute=0, second=0, microsecond=0)
-    if start < GHARCHIVE_START:
-        raise FieldValueError(f"{value!r} is before {GHARCHIVE_START:%Y-%m-%d}, GH Archive's first hour")
+    start = (moment if devstats_form else list_form_moment)(value).replace(minute=0, second=0, microsecond=0)
+    first = project_fields().gh_archive_start
+    if start < first:
+        raise FieldValueError(f"{value!r} is before {first:%Y-%m-%d}, GH Archive's first hour")
     if start > now:
         raise FieldValueError(f"{value!r} is in the future (now is {now:%Y-%m-%d %H} UTC)")
     return start
@@ -267,13 +354,36 @@ def _repository_filter(fields: _Fields) -> dict[str, Any]:
     return fields.read("command_line", command_line_filter)
 
 
-def _selection(fields: _Fields, disabled: bool, notes: list[str]) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class _FormRules:
+    """The rules that differ between the two forms: DevStats' form takes what DevStats' files hold (Go
+    regexps, timestamps, null lists); the list form takes exactly what preflight takes."""
+
+    devstats_form: bool
+
+    def logins(self, value: Any) -> tuple[str, ...]:
+        return org_logins(value, null_is_empty=self.devstats_form)
+
+    def repositories(self, value: Any) -> tuple[str, ...]:
+        return repositories(value, null_is_empty=self.devstats_form)
+
+    def regexp(self, value: Any) -> str:
+        return regular_expression(value, go_syntax=self.devstats_form)
+
+    def pattern(self, value: Any) -> str:
+        return optional_pattern(value, go_syntax=self.devstats_form)
+
+    def start_hour(self, value: Any, now: datetime) -> datetime:
+        return start_hour(value, now, devstats_form=self.devstats_form)
+
+
+def _selection(fields: _Fields, form: _FormRules, disabled: bool, notes: list[str]) -> tuple[Any, ...]:
     """(orgs, repos, regexp): what the project takes, never nothing and never everything."""
     source = "command_line" if "command_line" in fields.raw else None
     rules = _Fields(_repository_filter(fields), fields.where, source)
-    orgs = rules.read("orgs", org_logins, ())
-    repos = rules.read("repos", repositories, ())
-    regexp = rules.read("regexp", regular_expression)
+    orgs = rules.read("orgs", form.logins, ())
+    repos = rules.read("repos", form.repositories, ())
+    regexp = rules.read("regexp", form.regexp)
     if not orgs and not repos and regexp is None:
         if not (disabled and source):
             raise fields.problem(source or "orgs", "one of 'orgs', 'repos' or 'regexp' is required")
@@ -294,8 +404,8 @@ def _database(fields: _Fields, name: str) -> str:
         raise fields.problem("db", message) from None
 
 
-def _excluded(fields: _Fields, env: dict[str, Any]) -> tuple[str, ...]:
-    listed = fields.read("exclude_repos", repositories, ())
+def _excluded(fields: _Fields, form: _FormRules, env: dict[str, Any]) -> tuple[str, ...]:
+    listed = fields.read("exclude_repos", form.repositories, ())
     try:
         from_env = repositories(env.get("exclude_repos", []))
     except FieldValueError as problem:
@@ -304,7 +414,7 @@ def _excluded(fields: _Fields, env: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _title(fields: _Fields, name: str, devstats_form: bool) -> str:
-    keys = ("name", "title", "full_name") if devstats_form else ("title", "full_name")
+    keys = ("name", "title", "full_name") if devstats_form else ("title",)
     for key in keys:
         if key in fields.raw:
             return str(fields.read(key, title_text))
@@ -315,7 +425,20 @@ def _kept(raw: dict[str, Any], known: frozenset[str], where: str, notes: list[st
     unknown = sorted(set(raw) - known)
     for key in unknown:
         notes.append(f"{where}, field {key!r}: not a DevStats or devstats-sync field; kept and ignored")
-    return {key: raw[key] for key in (*_KEPT_FIELDS, "env", *unknown) if key in raw}
+    return {key: raw[key] for key in (*kept_fields(), "env", *unknown) if key in raw}
+
+
+def _check_list_form_fields(raw: dict[str, Any], where: str) -> None:
+    """The list form has exactly the fields of project_fields.yaml, as the inventory."""
+    schema = project_fields()
+    unknown = sorted(set(raw) - set(schema.fields))
+    if not unknown:
+        return
+    shown = ", ".join(
+        f"{key} (DevStats' name; here: {schema.devstats_names[key]})" if key in schema.devstats_names else key
+        for key in unknown
+    )
+    raise ConfigError(f"{where}: unknown field(s) {shown}; known: {', '.join(schema.names())}")
 
 
 def project_from_dict(
@@ -331,42 +454,41 @@ def project_from_dict(
     label = repr(key) if key is not None else f"#{index + 1}"
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}, project {label}: expected a mapping of project fields, got {raw!r}")
-    devstats_form = key is not None
-    name_value = key if devstats_form else raw.get("name")
+    form = _FormRules(devstats_form=key is not None)
+    name_value = key if form.devstats_form else raw.get("name")
     where = f"{source}, project {name_value!r} (#{index + 1})"
     fields = _Fields(raw, where)
     try:
         name = project_name(name_value)
     except FieldValueError as problem:
         raise ConfigError(f"{where}, field 'name': {problem}") from None
-    if not devstats_form and set(raw) - _LIST_FIELDS:
-        unknown = ", ".join(sorted(set(raw) - _LIST_FIELDS))
-        raise ConfigError(f"{where}: unknown field(s) {unknown}; known: {', '.join(sorted(_LIST_FIELDS))}")
+    if not form.devstats_form:
+        _check_list_form_fields(raw, where)
     notes = notes if notes is not None else []
-    extra = _kept(raw, DEVSTATS_FIELDS | _LIST_FIELDS, where, notes)
+    extra = _kept(raw, DEVSTATS_FIELDS | frozenset(project_fields().fields), where, notes)
     env = fields.read("env", env_settings, {})
     for ignored in env.get("ignored", ()):
         notes.append(f"{where}, field 'env': {ignored} is not applied by devstats-sync; ignored")
     disabled = fields.read("disabled", flag, False)
-    orgs, repos, regexp = _selection(fields, disabled, notes)
+    orgs, repos, regexp = _selection(fields, form, disabled, notes)
     if "start_date" not in raw:
         raise ConfigError(f"{where}, field 'start_date': required")
     clock = now or datetime.now(UTC).replace(tzinfo=None)
     return Project(
         name=name,
         db=_database(fields, name),
-        start_date=fields.read("start_date", lambda value: start_hour(value, clock)),
-        title=_title(fields, name, devstats_form),
+        start_date=fields.read("start_date", lambda value: form.start_hour(value, clock)),
+        title=_title(fields, name, form.devstats_form),
         orgs=orgs,
         repos=repos,
         regexp=regexp,
-        exclude_repos=_excluded(fields, env),
+        exclude_repos=_excluded(fields, form, env),
         main_repo=fields.read("main_repo", main_repository),
         archived=fields.read("archived", flag, False),
         disabled=disabled,
         annotation_regexp=fields.read("annotation_regexp", optional_pattern),
-        files_skip_pattern=fields.read("files_skip_pattern", optional_pattern),
-        project_scale=fields.read("project_scale", scale, 1.0),
+        files_skip_pattern=fields.read("files_skip_pattern", form.pattern),
+        project_scale=fields.read("project_scale", scale, project_fields().defaults["project_scale"]),
         **{milestone: fields.read(milestone, optional_moment) for milestone in _MILESTONES},
         extra=extra,
     )

@@ -120,6 +120,11 @@ DEVSTATS_CASES = [
         {"orgs": ("kumahq",), "repos": ("Kong/kumacut", "Kong/docker-kuma")},
     ),
     DevStatsCase(
+        "command-line-grandfathered-logins",
+        "command_line: ['foo-,0----0,-Jerry-/x']",
+        {"orgs": ("foo-", "0----0"), "repos": ("-Jerry-/x",)},
+    ),
+    DevStatsCase(
         "command-line-repository-names-narrow-the-orgs",
         "command_line: [opencontainers, 'runc,image-spec']",
         {"orgs": (), "repos": ("opencontainers/runc", "opencontainers/image-spec")},
@@ -228,16 +233,19 @@ def test_devstats_projects_yaml_feature(
     assert [r.getMessage() for r in caplog.records] == [where + note for note in case.notes]
 
 
-def test_the_inventory_list_form_accepts_devstats_names(tmp_path: Path) -> None:
-    (project,) = load_projects(
-        write(
-            tmp_path,
-            "projects:\n  - {name: prometheus, psql_db: prom, full_name: Prometheus, "
-            "command_line: [prometheus], start_date: '2015-01-01'}\n",
-        ),
-        now=NOW,
+def test_the_list_form_refuses_devstats_names_naming_its_own(tmp_path: Path) -> None:
+    """The list form is the inventory's (data/project_fields.yaml): DevStats' names belong to its form."""
+    path = write(
+        tmp_path,
+        "projects:\n  - {name: prometheus, psql_db: prom, full_name: Prometheus, "
+        "command_line: [prometheus], start_date: '2015-01-01'}\n",
     )
-    assert (project.db, project.title, project.orgs) == ("prom", "Prometheus", ("prometheus",))
+    with pytest.raises(ConfigError) as error:
+        load_projects(path, now=NOW)
+    assert (
+        "unknown field(s) command_line (DevStats' name; here: orgs, repos or regexp), "
+        "full_name (DevStats' name; here: title), psql_db (DevStats' name; here: db); known: name, title,"
+    ) in str(error.value)
 
 
 # ---- which repositories a DevStats project takes (gha2db's RepoHit) ----
@@ -437,6 +445,16 @@ BAD_FILES = [
         "command-line-bad-org",
         "projects:\n  x: {command_line: ['a b'], start_date: 2020-01-01}",
         "field 'command_line' (orgs): 'a b' is not a GitHub org login",
+    ),
+    (
+        "command-line-org-with-underscore",
+        "projects:\n  x: {command_line: ['kube_rnetes'], start_date: 2020-01-01}",
+        "field 'command_line' (orgs): 'kube_rnetes' is not a GitHub org login",
+    ),
+    (
+        "command-line-org-of-40-characters",
+        f"projects:\n  x: {{command_line: ['{'a' * 40}'], start_date: 2020-01-01}}",
+        "is not a GitHub org login",
     ),
     (
         "env-not-a-mapping",
