@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from plugins.module_utils.project_schema import SCHEMA_PATH, project_schema
+
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_SHIPPED = (
     "tests/",
@@ -54,6 +56,9 @@ def test_the_collection_builds_without_tests_and_build_leftovers(tmp_path: Path)
         "plugins/modules/validate_inventory.py",
         "plugins/module_utils/inventory_model.py",
         "plugins/module_utils/inventory_values.py",
+        "plugins/module_utils/project_schema.py",
+        # The project fields preflight reads, which the sync tool owns (see project_schema.py).
+        SCHEMA_PATH,
         "roles/preflight/tasks/main.yml",
         "roles/versions/defaults/main.yml",
         "playbooks/site.yml",
@@ -62,3 +67,7 @@ def test_the_collection_builds_without_tests_and_build_leftovers(tmp_path: Path)
         "inventories/local/hosts.yml",
     ):
         assert shipped in names
+    # The installed collection finds them relative to its own root.
+    with tarfile.open(tarball) as archive:
+        archive.extractall(tmp_path / "collection", filter="data")
+    assert project_schema(str(tmp_path / "collection")).names() == project_schema().names()

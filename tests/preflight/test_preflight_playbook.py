@@ -471,14 +471,14 @@ MANY_ERRORS = Case(
     "many errors at once",
     "multi_foundation_example",
     lambda inv: (
-        inv.project("cncf", "kubernetes", start_date="2014-13-01", orgs=["kubernetes", "-sigs"]),
+        inv.project("cncf", "kubernetes", start_date="2014-13-01", orgs=["kubernetes", "k8s_sigs"]),
         inv.project("cncf", "prometheus", name="Prometheus"),
         inv.project("graphql", "graphiql", schedule="* * * *", timezone="Mars/Olympus"),
         inv.foundation("cdf", devstats_domain="devstats.graphql.org"),
         inv.platform(platform_target="gce"),
     ),
     (
-        "foundation 'cncf', project 'kubernetes' (#1), field 'orgs': '-sigs' is not a GitHub login",
+        "foundation 'cncf', project 'kubernetes' (#1), field 'orgs': 'k8s_sigs' is not a GitHub login",
         "foundation 'cncf', project 'kubernetes' (#1), field 'start_date': '2014-13-01' is not a date",
         "foundation 'cncf', project 'Prometheus' (#2), field 'name': 'Prometheus' is not a DNS-1123 label",
         "foundation 'graphql', project 'graphiql' (#3), field 'schedule': '* * * *' has 4 fields",

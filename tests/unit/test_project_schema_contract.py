@@ -202,7 +202,7 @@ CASES = [
     # fields neither side knows, and DevStats' names for the list form's fields
     bad("unknown-field", "colour", colour="red"),
     bad("devstats-psql-db", "psql_db", psql_db="gha"),
-    bad("devstats-full-name", "full_name", full_name="Kubernetes"),
+    bad("full-name", "full_name", full_name="Kubernetes"),
     bad("devstats-command-line", "command_line", orgs=ABSENT, command_line=["kubernetes"]),
     bad("devstats-annotation-regexp", "annotation_regexp", annotation_regexp="^v"),
 ]

@@ -414,7 +414,7 @@ def _excluded(fields: _Fields, form: _FormRules, env: dict[str, Any]) -> tuple[s
 
 
 def _title(fields: _Fields, name: str, devstats_form: bool) -> str:
-    keys = ("name", "title", "full_name") if devstats_form else ("title",)
+    keys = ("name", "title") if devstats_form else ("title",)
     for key in keys:
         if key in fields.raw:
             return str(fields.read(key, title_text))

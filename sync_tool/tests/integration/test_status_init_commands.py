@@ -17,8 +17,10 @@ from devstats_sync.pipeline import utc_now
 
 def write_projects(tmp_path: Path, *names: str) -> Path:
     path = tmp_path / "projects.yaml"
+    # Names, and orgs (GitHub logins), with '-' where the database has '_'.
     body = "".join(
-        f"  - name: {n.replace('_', '-')}\n    db: {n}\n    orgs: [{n}]\n    start_date: '2024-01-01'\n"
+        f"  - name: {n.replace('_', '-')}\n    db: {n}\n    orgs: [{n.replace('_', '-')}]\n"
+        "    start_date: '2024-01-01'\n"
         for n in names
     )
     path.write_text("projects:\n" + body)

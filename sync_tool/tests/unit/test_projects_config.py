@@ -244,7 +244,7 @@ def test_the_list_form_refuses_devstats_names_naming_its_own(tmp_path: Path) -> 
         load_projects(path, now=NOW)
     assert (
         "unknown field(s) command_line (DevStats' name; here: orgs, repos or regexp), "
-        "full_name (DevStats' name; here: title), psql_db (DevStats' name; here: db); known: name, title,"
+        "full_name, psql_db (DevStats' name; here: db); known: name, title,"
     ) in str(error.value)
 
 
