@@ -98,24 +98,26 @@ FOUNDATION_VARS = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    """The constants of the project fields, from the schema file on first use (nothing read at import)."""
-    schema = project_schema()
-    if name == "PROJECT_FIELDS":
-        return schema.names()
-    if name == "PROJECT_NAME_MAX":
-        return schema.types["project_name"]["max_length"]
-    if name == "RESERVED_DATABASES":
-        return schema.reserved_databases
-    if name == "GH_ARCHIVE_START":
-        return _gh_archive_start()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def _gh_archive_start() -> datetime.datetime:
     return datetime.datetime.strptime(project_schema().gh_archive_start, "%Y-%m-%d %H").replace(
         tzinfo=datetime.timezone.utc
     )
+
+
+# The constants of the project fields, looked up in the schema file on first use (nothing read at
+# import); any other missing attribute is an AttributeError without reading it (hasattr() probes).
+_SCHEMA_CONSTANTS: Mapping[str, Callable[[], Any]] = {
+    "PROJECT_FIELDS": lambda: project_schema().names(),
+    "PROJECT_NAME_MAX": lambda: project_schema().types["project_name"]["max_length"],
+    "RESERVED_DATABASES": lambda: project_schema().reserved_databases,
+    "GH_ARCHIVE_START": _gh_archive_start,
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SCHEMA_CONSTANTS:
+        return _SCHEMA_CONSTANTS[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _matches(type_name: str, value: str, prefix: str = "") -> bool:

@@ -21,9 +21,11 @@ from typing import Any
 
 import pytest
 import yaml
+from devstats_sync import projects_config
 from devstats_sync.projects_config import ConfigError, Project, load_projects, project_fields
 
 from plugins.filter.devstats_config import devstats_projects_config
+from plugins.module_utils import inventory_foundations
 from plugins.module_utils.inventory_model import validate_inventory
 from plugins.module_utils.project_schema import SCHEMA_PATH, project_schema
 
@@ -350,6 +352,16 @@ def test_the_filter_passes_the_sync_fields_and_the_sync_tool_takes_each() -> Non
     assert list(passed) == list(project_schema().names("sync"))
     assert set(passed) <= set(project_fields().fields)
     assert all(project_fields().fields[key]["scope"] == "sync" for key in passed)
+
+
+def test_every_type_of_the_file_has_a_rule_on_each_side() -> None:
+    types = set(project_schema().types)
+    assert {spec["type"] for spec in project_schema().fields.values()} <= types
+    # Preflight checks every field by its type; the sync tool reads the sync-scope ones.
+    assert set(inventory_foundations._TYPE_CHECKS) | {"start_date"} == types
+    assert set(projects_config._READER_TYPES.values()) == {
+        project_schema().fields[name]["type"] for name in project_schema().names("sync")
+    }
 
 
 def test_the_collection_reads_the_file_the_sync_tool_package_loads() -> None:

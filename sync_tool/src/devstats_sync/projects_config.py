@@ -84,9 +84,31 @@ class ProjectFields:
         return bool(matched) and (limit is None or len(value) <= limit)
 
 
+# The type of project_fields.yaml each sync-scope field's reader below implements. Preflight picks its
+# check by the file's type; here a field has its own reader, so the file must name the type it reads.
+_READER_TYPES = {
+    "name": "project_name",
+    "title": "text",
+    "db": "database",
+    "orgs": "logins",
+    "repos": "repositories",
+    "regexp": "regexp",
+    "exclude_repos": "repositories",
+    "start_date": "start_date",
+    "main_repo": "repository_or_empty",
+    "project_scale": "scale",
+    "files_skip_pattern": "regexp_or_empty",
+    "archived": "boolean",
+    "disabled": "boolean",
+}
+
+
 @functools.cache
 def project_fields() -> ProjectFields:
     raw = yaml.safe_load(resources.files("devstats_sync").joinpath("data/project_fields.yaml").read_text())
+    declared = {name: spec["type"] for name, spec in raw["fields"].items() if spec["scope"] == "sync"}
+    if declared != _READER_TYPES:
+        raise RuntimeError(f"data/project_fields.yaml declares {declared}; this code reads {_READER_TYPES}")
     return ProjectFields(
         fields=raw["fields"],
         types=raw["types"],
@@ -222,17 +244,9 @@ def regular_expression(value: Any, *, go_syntax: bool = True) -> str:
     return pattern
 
 
-def python_regular_expression(value: Any) -> str:
-    return regular_expression(value, go_syntax=False)
-
-
 def optional_pattern(value: Any, *, go_syntax: bool = True) -> str:
     """annotation_regexp, files_skip_pattern: empty means every tag, no file skipped, as in DevStats."""
     return "" if value == "" else regular_expression(value, go_syntax=go_syntax)
-
-
-def optional_python_pattern(value: Any) -> str:
-    return optional_pattern(value, go_syntax=False)
 
 
 def title_text(value: Any) -> str:
