@@ -327,7 +327,7 @@ def test_both_sides_agree_on_unique_names_and_databases(
         sync_side(tmp_path, projects)
 
 
-def test_the_filter_passes_the_sync_fields_and_the_sync_tool_takes_each() -> None:
+def test_the_filter_passes_the_sync_fields_and_the_sync_tool_takes_each(tmp_path: Path) -> None:
     everything = {
         **BASE,
         "title": "P",
@@ -352,6 +352,17 @@ def test_the_filter_passes_the_sync_fields_and_the_sync_tool_takes_each() -> Non
     assert list(passed) == list(project_schema().names("sync"))
     assert set(passed) <= set(project_fields().fields)
     assert all(project_fields().fields[key]["scope"] == "sync" for key in passed)
+    # The sync tool reads every one of them: none is left over in extra, and each is what was passed.
+    (loaded,) = sync_side(tmp_path, [passed])
+    assert loaded.extra == {}
+    assert (loaded.title, loaded.db, loaded.regexp, loaded.main_repo, loaded.project_scale) == (
+        "P",
+        "p",
+        "^c/",
+        "a/b",
+        2.0,
+    )
+    assert (loaded.files_skip_pattern, loaded.archived, loaded.exclude_repos) == ("", True, ("acme/x",))
 
 
 def test_every_type_of_the_file_has_a_rule_on_each_side() -> None:
