@@ -776,100 +776,152 @@ TABLES: tuple[Table, ...] = (
 
 TABLE_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
-# Secondary indexes for the columns DevStats' metric SQL filters and joins on. Kept out of the
-# table creation so a full-history load writes into bare heaps (plus primary keys) and the
-# indexes are built once afterwards.
-INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("gha_events", ("type",)),
-    ("gha_events", ("actor_id",)),
-    ("gha_events", ("repo_id",)),
-    ("gha_events", ("org_id",)),
-    ("gha_events", ("created_at",)),
-    ("gha_events", ("dup_actor_login",)),
-    ("gha_events", ("dup_repo_name",)),
-    ("gha_actors", ("login",)),
-    ("gha_actors", ("name",)),
-    ("gha_actors_emails", ("email",)),
-    ("gha_actors_names", ("name",)),
-    ("gha_actors_affiliations", ("company_name",)),
-    ("gha_actors_affiliations", ("dt_from",)),
-    ("gha_actors_affiliations", ("dt_to",)),
-    ("gha_repos", ("name",)),
-    ("gha_repos", ("org_id",)),
-    ("gha_repos", ("repo_group",)),
-    ("gha_orgs", ("login",)),
-    ("gha_payloads", ("issue_id",)),
-    ("gha_payloads", ("pull_request_id",)),
-    ("gha_payloads", ("dup_type",)),
-    ("gha_payloads", ("dup_created_at",)),
-    ("gha_payloads", ("dup_repo_name",)),
-    ("gha_issues", ("event_id",)),
-    ("gha_issues", ("number",)),
-    ("gha_issues", ("user_id",)),
-    ("gha_issues", ("created_at",)),
-    ("gha_issues", ("closed_at",)),
-    ("gha_issues", ("is_pull_request",)),
-    ("gha_issues", ("dup_repo_id",)),
-    ("gha_issues", ("dup_repo_name",)),
-    ("gha_issues", ("dup_created_at",)),
-    ("gha_issues_labels", ("label_id",)),
-    ("gha_issues_labels", ("dup_created_at",)),
-    ("gha_issues_events_labels", ("label_name",)),
-    ("gha_issues_events_labels", ("created_at",)),
-    ("gha_issues_events_labels", ("repo_name",)),
-    ("gha_issues_pull_requests", ("issue_id",)),
-    ("gha_issues_pull_requests", ("pull_request_id",)),
-    ("gha_issues_pull_requests", ("repo_name",)),
-    ("gha_labels", ("name",)),
-    ("gha_milestones", ("event_id",)),
-    ("gha_pull_requests", ("event_id",)),
-    ("gha_pull_requests", ("number",)),
-    ("gha_pull_requests", ("user_id",)),
-    ("gha_pull_requests", ("created_at",)),
-    ("gha_pull_requests", ("merged_at",)),
-    ("gha_pull_requests", ("closed_at",)),
-    ("gha_pull_requests", ("dup_repo_id",)),
-    ("gha_pull_requests", ("dup_repo_name",)),
-    ("gha_pull_requests", ("dup_created_at",)),
-    ("gha_comments", ("event_id",)),
-    ("gha_comments", ("user_id",)),
-    ("gha_comments", ("created_at",)),
-    ("gha_comments", ("dup_repo_name",)),
-    ("gha_comments", ("dup_created_at",)),
-    ("gha_reviews", ("event_id",)),
-    ("gha_reviews", ("user_id",)),
-    ("gha_reviews", ("submitted_at",)),
-    ("gha_reviews", ("dup_repo_name",)),
-    ("gha_commits", ("event_id",)),
-    ("gha_commits", ("author_email",)),
-    ("gha_commits", ("author_id",)),
-    ("gha_commits", ("committer_id",)),
-    ("gha_commits", ("dup_actor_login",)),
-    ("gha_commits", ("dup_repo_name",)),
-    ("gha_commits", ("dup_created_at",)),
-    ("gha_commits_roles", ("actor_login",)),
-    ("gha_commits_roles", ("dup_created_at",)),
-    ("gha_events_commits_files", ("dup_created_at",)),
-    ("gha_events_commits_files", ("repo_group",)),
-    ("gha_forkees", ("event_id",)),
-    ("gha_releases", ("event_id",)),
-    ("gha_releases", ("created_at",)),
-    ("gha_assets", ("event_id",)),
-    ("gha_pages", ("dup_created_at",)),
-    ("gha_branches", ("repo_id",)),
-    ("gha_teams", ("event_id",)),
-    ("gha_texts", ("event_id",)),
-    ("gha_texts", ("created_at",)),
-    ("gha_texts", ("actor_login",)),
-    ("gha_texts", ("repo_name",)),
-    ("gha_texts", ("type",)),
-    ("gha_logs", ("dt",)),
-    ("gha_repo_groups", ("name",)),
+
+@dataclass(frozen=True)
+class Index:
+    """A secondary index; ``where`` makes it partial, and ``tag`` then tells its name from the full
+    index on the same columns that databases made by earlier versions hold."""
+
+    table: str
+    columns: tuple[str, ...]
+    where: str = ""
+    tag: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}_{'_'.join(self.columns)}{'_' + self.tag if self.tag else ''}_idx"
+
+    def create_sql(self) -> str:
+        where = f" where {self.where}" if self.where else ""
+        return f"create index if not exists {self.name} on {self.table} ({', '.join(self.columns)}){where}"
+
+
+def _set(table: str, column: str) -> Index:
+    """An index of the rows where ``column`` is set. A query comparing the column with ``=``, ``<``,
+    ``>=`` or joining on it implies ``is not null``, so the planner uses it wherever it would use
+    the full index, and rows without a value (most of them) cost an hour's write nothing."""
+    return Index(table, (column,), f"{column} is not null", "set")
+
+
+# Secondary indexes: for the columns that the sync tool's queries and DevStats' metric SQL (ours
+# and DevStats' own) filter or join on selectively. Kept out of the table creation so a
+# full-history load writes into bare heaps (plus primary keys) and the indexes are built once
+# afterwards. Every index costs every hourly write one insertion per row, about as much as the
+# row itself, so none is here without a query that uses it; left out on purpose:
+# - low-cardinality columns (event type, payload type, is_pull_request): a dozen values, never the
+#   selective condition of a query (which always bounds the time too); a btree of few keys is also
+#   the costliest to insert into, every new row landing on the same leaf pages;
+# - logins that queries compare only through lower(...) (bots), which a plain index cannot serve;
+# - a second key for the same repository (events are found by repository name, not also by id);
+# - an index whose columns lead another one (issue_id leads the issue/PR link's unique key).
+# Columns that are null or empty on most rows (the ids and e-mail only the git backfill fills, the
+# issue or PR a payload names, close and merge times) are indexed where they are set.
+INDEXES: tuple[Index, ...] = (
+    Index("gha_events", ("actor_id",)),
+    Index("gha_events", ("created_at",)),
+    Index("gha_events", ("dup_repo_name",)),
+    Index("gha_actors", ("login",)),
+    Index("gha_actors", ("name",)),
+    Index("gha_actors_emails", ("email",)),
+    Index("gha_actors_names", ("name",)),
+    Index("gha_actors_affiliations", ("company_name",)),
+    Index("gha_actors_affiliations", ("dt_from",)),
+    Index("gha_actors_affiliations", ("dt_to",)),
+    Index("gha_repos", ("name",)),
+    Index("gha_repos", ("org_id",)),
+    Index("gha_repos", ("repo_group",)),
+    Index("gha_orgs", ("login",)),
+    _set("gha_payloads", "issue_id"),
+    _set("gha_payloads", "pull_request_id"),
+    Index("gha_payloads", ("dup_created_at",)),
+    # The release annotations look up a repository's tag creations over its whole history.
+    Index("gha_payloads", ("dup_repo_name",), "ref_type = 'tag'", "tags"),
+    Index("gha_issues", ("event_id",)),
+    Index("gha_issues", ("number",)),
+    Index("gha_issues", ("user_id",)),
+    Index("gha_issues", ("created_at",)),
+    _set("gha_issues", "closed_at"),
+    Index("gha_issues", ("dup_repo_id",)),
+    Index("gha_issues", ("dup_repo_name",)),
+    Index("gha_issues", ("dup_created_at",)),
+    Index("gha_issues_labels", ("label_id",)),
+    Index("gha_issues_labels", ("dup_created_at",)),
+    Index("gha_issues_events_labels", ("label_name",)),
+    Index("gha_issues_events_labels", ("created_at",)),
+    Index("gha_issues_events_labels", ("repo_name",)),
+    Index("gha_issues_pull_requests", ("pull_request_id",)),
+    Index("gha_issues_pull_requests", ("repo_name",)),
+    Index("gha_labels", ("name",)),
+    Index("gha_milestones", ("event_id",)),
+    Index("gha_pull_requests", ("event_id",)),
+    Index("gha_pull_requests", ("number",)),
+    Index("gha_pull_requests", ("user_id",)),
+    Index("gha_pull_requests", ("created_at",)),
+    _set("gha_pull_requests", "merged_at"),
+    _set("gha_pull_requests", "closed_at"),
+    Index("gha_pull_requests", ("dup_repo_id",)),
+    Index("gha_pull_requests", ("dup_repo_name",)),
+    Index("gha_pull_requests", ("dup_created_at",)),
+    Index("gha_comments", ("event_id",)),
+    Index("gha_comments", ("user_id",)),
+    Index("gha_comments", ("created_at",)),
+    Index("gha_comments", ("dup_repo_name",)),
+    Index("gha_comments", ("dup_created_at",)),
+    Index("gha_reviews", ("event_id",)),
+    Index("gha_reviews", ("user_id",)),
+    Index("gha_reviews", ("submitted_at",)),
+    Index("gha_reviews", ("dup_repo_name",)),
+    Index("gha_commits", ("event_id",)),
+    Index("gha_commits", ("author_email",), "author_email <> ''", "set"),
+    _set("gha_commits", "author_id"),
+    _set("gha_commits", "committer_id"),
+    Index("gha_commits", ("dup_repo_name",)),
+    Index("gha_commits", ("dup_created_at",)),
+    Index("gha_commits_roles", ("actor_login",)),
+    Index("gha_commits_roles", ("dup_created_at",)),
+    Index("gha_events_commits_files", ("dup_created_at",)),
+    Index("gha_events_commits_files", ("repo_group",)),
+    Index("gha_forkees", ("event_id",)),
+    Index("gha_releases", ("event_id",)),
+    Index("gha_releases", ("created_at",)),
+    Index("gha_assets", ("event_id",)),
+    Index("gha_pages", ("dup_created_at",)),
+    Index("gha_branches", ("repo_id",)),
+    Index("gha_teams", ("event_id",)),
+    Index("gha_texts", ("event_id",)),
+    Index("gha_texts", ("created_at",)),
+    Index("gha_logs", ("dt",)),
+    Index("gha_repo_groups", ("name",)),
 )
 
-
-def index_name(table: str, columns: tuple[str, ...]) -> str:
-    return f"{table}_{'_'.join(columns)}_idx"
+# Indexes of schema versions before 3 that the set above no longer has (left out, or now partial
+# under another name): the schema migration drops them, by these names only, so indexes someone
+# else made (a migrated DevStats database's own) stay.
+DROPPED_INDEXES: tuple[str, ...] = tuple(
+    f"{table}_{column}_idx"
+    for table, column in (
+        ("gha_events", "type"),
+        ("gha_events", "repo_id"),
+        ("gha_events", "org_id"),
+        ("gha_events", "dup_actor_login"),
+        ("gha_payloads", "issue_id"),
+        ("gha_payloads", "pull_request_id"),
+        ("gha_payloads", "dup_type"),
+        ("gha_payloads", "dup_repo_name"),
+        ("gha_issues", "closed_at"),
+        ("gha_issues", "is_pull_request"),
+        ("gha_issues_pull_requests", "issue_id"),
+        ("gha_pull_requests", "merged_at"),
+        ("gha_pull_requests", "closed_at"),
+        ("gha_commits", "author_email"),
+        ("gha_commits", "author_id"),
+        ("gha_commits", "committer_id"),
+        ("gha_commits", "dup_actor_login"),
+        ("gha_texts", "actor_login"),
+        ("gha_texts", "repo_name"),
+        ("gha_texts", "type"),
+    )
+)
 
 
 # The sync tool's own records, beside DevStats' tables (which know nothing of them).
@@ -923,11 +975,18 @@ def _records_and_link_key_v2(cur: cursor) -> None:
     )
 
 
+def _leaner_indexes_v3(cur: cursor) -> None:
+    # Their replacements (the partial ones) come with the next create_indexes, as after any load.
+    for name in DROPPED_INDEXES:
+        cur.execute(f"drop index if exists {name}")
+
+
 # Each entry moves a database from the previous version to this one; a release that changes the
 # schema appends a step, and every database catches up on its next run.
 MIGRATIONS: tuple[tuple[int, str, Callable[[cursor], None]], ...] = (
     (1, "DevStats gha_* tables with their primary keys", _create_tables_v1),
     (2, "failed hours and quarantined events; one link per issue and pull request", _records_and_link_key_v2),
+    (3, "secondary indexes only where queries use them; partial where values are rare", _leaner_indexes_v3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -971,9 +1030,8 @@ def create_indexes(conn: connection) -> int:
         cur.execute("select pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
         cur.execute("select indexname from pg_indexes where schemaname = current_schema()")
         existing = {row[0] for row in cur.fetchall()}
-        for table, columns in INDEXES:
-            name = index_name(table, columns)
-            if name not in existing:
-                cur.execute(f"create index if not exists {name} on {table} ({', '.join(columns)})")
+        for index in INDEXES:
+            if index.name not in existing:
+                cur.execute(index.create_sql())
                 created += 1
     return created

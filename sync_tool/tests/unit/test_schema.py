@@ -73,3 +73,87 @@ def test_indexes_are_created_once(db_dsn: str) -> None:
     assert schema.create_indexes(conn) == len(schema.INDEXES)
     assert schema.create_indexes(conn) == 0
     conn.close()
+
+
+def _index_names(cur: psycopg2.extensions.cursor) -> set[str]:
+    cur.execute("select indexname from pg_indexes where schemaname = current_schema()")
+    return {row[0] for row in cur.fetchall()}
+
+
+def test_version_3_drops_the_indexes_it_left_out_and_only_those(db_dsn: str) -> None:
+    conn = psycopg2.connect(db_dsn)
+    with conn, conn.cursor() as cur:
+        # A database of version 2 with all of its indexes, and one index someone else made (a
+        # migrated DevStats database has its own, by DevStats' names).
+        for name in schema.DROPPED_INDEXES:
+            table, column = next(
+                (t.name, name.removeprefix(f"{t.name}_").removesuffix("_idx"))
+                for t in sorted(schema.TABLES, key=lambda t: -len(t.name))
+                if name.startswith(f"{t.name}_")
+            )
+            cur.execute(f"create index {name} on {table} ({column})")
+        cur.execute("create index events_type_idx on gha_events (type)")
+        cur.execute("update gha_vars set value_i = 2 where name = %s", (schema.SCHEMA_VERSION_VAR,))
+    assert schema.ensure_schema(conn) == 2
+    with conn, conn.cursor() as cur:
+        left = _index_names(cur)
+    assert not left & set(schema.DROPPED_INDEXES)
+    assert "events_type_idx" in left
+    assert schema.create_indexes(conn) == len(schema.INDEXES)
+    with conn, conn.cursor() as cur:
+        assert _index_names(cur) >= {index.name for index in schema.INDEXES}
+    conn.close()
+
+
+def test_no_index_is_both_kept_and_dropped() -> None:
+    names = [index.name for index in schema.INDEXES]
+    assert len(names) == len(set(names))
+    assert not set(names) & set(schema.DROPPED_INDEXES)
+
+
+# Each partial index, and a query of the form that needs it: the planner must be able to use the
+# partial index for it, else leaving the full index out made that query a scan of the table.
+PARTIAL_QUERIES = {
+    "gha_payloads_issue_id_set_idx": "select * from gha_payloads where issue_id = 42",
+    "gha_payloads_pull_request_id_set_idx": (
+        "select * from gha_pull_requests pr join gha_payloads pl on pl.pull_request_id = pr.id "
+        "where pr.created_at >= '2024-01-01' and pr.created_at < '2024-01-02'"
+    ),
+    "gha_payloads_dup_repo_name_tags_idx": (
+        "select ref, dup_created_at from gha_payloads where dup_repo_name = 'o/r' "
+        "and dup_type = 'CreateEvent' and ref_type = 'tag' and ref is not null"
+    ),
+    "gha_issues_closed_at_set_idx": (
+        "select count(distinct id) from gha_issues "
+        "where closed_at >= '2024-01-01' and closed_at < '2024-02-01'"
+    ),
+    "gha_pull_requests_merged_at_set_idx": (
+        "select count(distinct id) from gha_pull_requests where merged_at >= '2024-01-01' "
+        "and merged_at < '2024-02-01'"
+    ),
+    "gha_pull_requests_closed_at_set_idx": "select id from gha_pull_requests where closed_at < '2020-01-01'",
+    "gha_commits_author_id_set_idx": (
+        "select a.login from gha_actors a join gha_commits c on c.author_id = a.id where a.login = 'x'"
+    ),
+    "gha_commits_committer_id_set_idx": (
+        "select sha from gha_commits where committer_id is not null and committer_id = 7"
+    ),
+    "gha_commits_author_email_set_idx": "select sha from gha_commits where author_email = 'a@b.c'",
+}
+
+
+def test_queries_use_the_partial_indexes(db_dsn: str) -> None:
+    partial = {index.name for index in schema.INDEXES if index.where}
+    assert set(PARTIAL_QUERIES) == partial
+    conn = psycopg2.connect(db_dsn)
+    schema.create_indexes(conn)
+    with conn, conn.cursor() as cur:
+        # Empty tables: tell the planner to take any usable index rather than a scan.
+        cur.execute("set local enable_seqscan = off")
+        cur.execute("set local enable_hashjoin = off")
+        cur.execute("set local enable_mergejoin = off")
+        for name, query in PARTIAL_QUERIES.items():
+            cur.execute(f"explain {query}")
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            assert name in plan, (name, plan)
+    conn.close()
