@@ -813,7 +813,9 @@ def _set(table: str, column: str) -> Index:
 #   the costliest to insert into, every new row landing on the same leaf pages;
 # - logins that queries compare only through lower(...) (bots), which a plain index cannot serve;
 # - a second key for the same repository (events are found by repository name, not also by id);
-# - an index whose columns lead another one (issue_id leads the issue/PR link's unique key).
+# - an index whose columns lead another one (issue_id leads the issue/PR link's unique key);
+# - tables no query reads by anything but their key (branches, pages, teams, assets, forkees:
+#   DevStats' metric SQL reads forks by update time, and its dashboards read only series tables).
 # Columns that are null or empty on most rows (the ids and e-mail only the git backfill fills, the
 # issue or PR a payload names, close and merge times) are indexed where they are set.
 INDEXES: tuple[Index, ...] = (
@@ -881,13 +883,8 @@ INDEXES: tuple[Index, ...] = (
     Index("gha_commits_roles", ("dup_created_at",)),
     Index("gha_events_commits_files", ("dup_created_at",)),
     Index("gha_events_commits_files", ("repo_group",)),
-    Index("gha_forkees", ("event_id",)),
     Index("gha_releases", ("event_id",)),
     Index("gha_releases", ("created_at",)),
-    Index("gha_assets", ("event_id",)),
-    Index("gha_pages", ("dup_created_at",)),
-    Index("gha_branches", ("repo_id",)),
-    Index("gha_teams", ("event_id",)),
     Index("gha_texts", ("event_id",)),
     Index("gha_texts", ("created_at",)),
     Index("gha_logs", ("dt",)),
@@ -920,6 +917,11 @@ DROPPED_INDEXES: tuple[str, ...] = tuple(
         ("gha_texts", "actor_login"),
         ("gha_texts", "repo_name"),
         ("gha_texts", "type"),
+        ("gha_forkees", "event_id"),
+        ("gha_assets", "event_id"),
+        ("gha_pages", "dup_created_at"),
+        ("gha_branches", "repo_id"),
+        ("gha_teams", "event_id"),
     )
 )
 

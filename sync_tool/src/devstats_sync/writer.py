@@ -68,9 +68,12 @@ QUARANTINE_LIMIT = 100
 REFUSALS = (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.errors.ProgramLimitExceeded)
 
 
-# Events normalized between two hand-overs to the loader: small enough that the server starts soon
-# and finishes soon after the last slice, large enough to keep the statements few.
+# Events normalized between two hand-overs to the loader: large enough to keep the statements few;
+# the first and last slices are smaller (down to _FIRST_SLICE), so that the server starts soon after
+# the client and finishes soon after it (an hour's write takes as long as the slower of the two plus
+# these ends, where the other one waits).
 _SLICE = 5000
+_FIRST_SLICE = 1000
 _SWITCH_INTERVAL = 0.0005
 _NORMALIZE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
@@ -280,11 +283,11 @@ class HourWriter:
         # One loader thread runs the statements in order while this thread normalizes and formats
         # the next slice: psycopg2 releases the GIL while it waits for PostgreSQL.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
-            starts = range(0, len(identified), _SLICE)
-            for start in starts:
-                part = _normalize_all(identified[start : start + _SLICE], refused)
+            bounds = _slice_bounds(len(identified))
+            for start, end in bounds:
+                part = _normalize_all(identified[start:end], refused)
                 shared.absorb(part)
-                if start == starts[-1]:
+                if end == bounds[-1][1]:
                     # The shared rows are complete: the server merges them (the slowest statements
                     # of a first load) while this thread formats the last slice.
                     tables = shared.finish()
@@ -374,6 +377,19 @@ class HourWriter:
         columns = ", ".join(TABLE_BY_NAME[table].row_columns)
         cur.execute(f"insert into {table} ({columns}) select {columns} from {staging} on conflict do nothing")
         return int(cur.rowcount)
+
+
+def _slice_bounds(count: int) -> list[tuple[int, int]]:
+    """[start, end) of each slice of ``count`` events: growing from _FIRST_SLICE to _SLICE, then
+    shrinking again towards the end (about half of what is left, at least _FIRST_SLICE)."""
+    bounds = []
+    start = 0
+    while start < count:
+        size = max(_FIRST_SLICE, min(_SLICE, start, (count - start) // 2))
+        end = min(count, start + size)
+        bounds.append((start, end))
+        start = end
+    return bounds
 
 
 def _hour_key(hour: datetime) -> int:
