@@ -115,6 +115,7 @@ class HourWriter:
     def __init__(self, conn: connection) -> None:
         self.conn = conn
         self._staged: set[str] = set()
+        self._compression: str | None = None
 
     def unparsed_hours(self, start: datetime, end: datetime) -> list[datetime]:
         """The hours of ``[start, end)`` without a ``gha_parsed`` mark, ascending."""
@@ -126,6 +127,17 @@ class HourWriter:
                 (start, end),
             )
             return [row[0] for row in cur.fetchall()]
+
+    def _toast_compression(self, cur: cursor) -> str:
+        """lz4 where the server has it ("" where it has not): the long texts of an hour (bodies,
+        commit messages) are compressed several times faster than with pglz, a few percent of the
+        server's work on a write, and read faster too. Any reader decompresses either."""
+        if self._compression is None:
+            cur.execute(
+                "select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)"
+            )
+            self._compression = "lz4" if cur.fetchone() else ""
+        return self._compression
 
     def _stage(self, cur: cursor, table: str) -> str:
         staging = f"_stage_{table}"
@@ -185,6 +197,8 @@ class HourWriter:
                 result.skipped = True
                 return result
             identified, result.collisions, stored = assign_ids(cur, events)
+            if self._toast_compression(cur):
+                cur.execute(f"set local default_toast_compression = {self._compression}")
             # Staging tables outlive a rollback to the savepoint when made before it.
             for table in (*_SHARED_TABLES, "gha_events"):
                 self._stage(cur, table)
