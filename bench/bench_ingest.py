@@ -12,7 +12,7 @@ Prints figures and ratios against the targets of the sync tool (not a test; noth
   present), and for contrast under the throwaway server's own settings (fsync off).
 
 Each scan variant runs in its own child process so its CPU time and peak RSS are its own.
-Usage: python bench/bench_ingest.py [--events N] [--write-events N] [--write-only] [--keep DIR]
+Usage: python bench/bench_ingest.py [--events N] [--write-events N] [--write-only] [--repeat N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,19 +167,30 @@ def _write_throughput(events: int, settings: Mapping[str, str], *, indexed: bool
     }
 
 
-def _print_writes(events: int) -> None:
+def _print_writes(events: int, repeat: int = 1) -> None:
     runs = [
         ("deployment settings, first load", DEPLOYMENT_SETTINGS, False),
         ("deployment settings, indexes present", DEPLOYMENT_SETTINGS, True),
         ("fsync off (throwaway server), first load", {}, False),
     ]
-    print(f"write of {events} matched events:")
-    print(f"{'':42}{'events/s':>10}{'rows/s':>10}{'wall s':>8}{'client CPU':>11}{'server CPU':>11}")
-    for label, settings, indexed in runs:
-        write = _write_throughput(events, settings, indexed=indexed)
+    # On a shared machine wall times swing with the neighbours' load: --repeat N interleaves N runs
+    # of each and prints medians; server CPU per event moves least with load.
+    runs_note = f", median of {repeat} interleaved runs" if repeat > 1 else ""
+    print(f"write of {events} matched events{runs_note}:")
+    print(
+        f"{'':42}{'events/s':>10}{'rows/s':>10}{'wall s':>8}{'client CPU':>11}{'server CPU':>11}"
+        f"{'server us/event':>16}"
+    )
+    writes: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in runs}
+    for _ in range(repeat):
+        for label, settings, indexed in runs:
+            writes[label].append(_write_throughput(events, settings, indexed=indexed))
+    for label, _, _ in runs:
+        write = {key: statistics.median(run[key] for run in writes[label]) for key in writes[label][0]}
         print(
             f"{label:42}{write['events'] / write['wall']:10,.0f}{write['rows'] / write['wall']:10,.0f}"
             f"{write['wall']:8.2f}{write['cpu']:11.2f}{write['server_cpu']:11.2f}"
+            f"{1e6 * write['server_cpu'] / write['events']:16.1f}"
         )
     print("write target: >= 30,000 events/s")
 
@@ -192,6 +204,7 @@ def main() -> int:
         "--write-events", type=int, default=40_000, help="matched events written to PostgreSQL"
     )
     parser.add_argument("--write-only", action="store_true", help="measure the writes only")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs of each write (medians)")
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this directory")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,7 +212,7 @@ def main() -> int:
         print(json.dumps(_measure(args.measure[0], Path(args.measure[1]))))
         return 0
     if args.write_only:
-        _print_writes(args.write_events)
+        _print_writes(args.write_events, args.repeat)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
@@ -236,7 +249,7 @@ def main() -> int:
         f"fan-out: 50 projects / 1 project: {fifty['cpu'] / one['cpu']:.2f}x (target <= 1.5x; "
         f"{fifty['matched']:.0f} vs {one['matched']:.0f} matched events)"
     )
-    _print_writes(args.write_events)
+    _print_writes(args.write_events, args.repeat)
     return 0
 
 
