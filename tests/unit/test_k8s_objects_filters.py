@@ -18,22 +18,11 @@ from plugins.filter.k8s_objects import (
     k8s_stale,
 )
 from plugins.module_utils.inventory_model import validate_inventory
-
-
-def _cm(name: str, namespace: str | None = "ns", **labels: str) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name, "labels": labels}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": metadata,
-        "data": {"b": "2\nthree\n", "a": "1"},
-    }
+from tests.support.k8s_manifests import config_map
 
 
 def test_recommended_labels_are_added_where_missing_and_the_owner_is_forced() -> None:
-    original = _cm("x", **{"app.kubernetes.io/part-of": "other", "app.kubernetes.io/name": "grafana"})
+    original = config_map("x", **{"app.kubernetes.io/part-of": "other", "app.kubernetes.io/name": "grafana"})
     (labelled,) = k8s_owned([original], "cncf", "devstats")
     assert labelled["metadata"]["labels"] == {
         "app.kubernetes.io/managed-by": "devstats-platform",
@@ -48,12 +37,16 @@ def test_recommended_labels_are_added_where_missing_and_the_owner_is_forced() ->
 
 
 def test_an_object_cannot_claim_another_owner() -> None:
-    (same,) = k8s_owned([_cm("x", **{"devstats.platform/owner": "cncf.devstats"})], "cncf", "devstats")
+    (same,) = k8s_owned([config_map("x", **{"devstats.platform/owner": "cncf.devstats"})], "cncf", "devstats")
     assert same["metadata"]["labels"]["devstats.platform/owner"] == "cncf.devstats"
     with pytest.raises(
         AnsibleFilterError, match=r"manifest #2 \(ConfigMap y\) sets the label devstats.platform/owner"
     ):
-        k8s_owned([_cm("x"), _cm("y", **{"devstats.platform/owner": "cncf.patroni"})], "cncf", "devstats")
+        k8s_owned(
+            [config_map("x"), config_map("y", **{"devstats.platform/owner": "cncf.patroni"})],
+            "cncf",
+            "devstats",
+        )
 
 
 def test_pruning_selects_by_the_owner_label_alone() -> None:
@@ -64,11 +57,11 @@ def test_pruning_selects_by_the_owner_label_alone() -> None:
 
 def test_file_names_are_stable_and_unique() -> None:
     files = k8s_render_files(
-        [_cm("cfg"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}], "devstats"
+        [config_map("cfg"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}], "devstats"
     )
     assert [f["file"] for f in files] == ["devstats.configmap.ns.cfg.yaml", "devstats.namespace.ns.yaml"]
     with pytest.raises(AnsibleFilterError, match="manifest #2 and manifest #1 are the same object"):
-        k8s_render_files([_cm("cfg"), _cm("cfg")], "devstats")
+        k8s_render_files([config_map("cfg"), config_map("cfg")], "devstats")
 
 
 @pytest.mark.parametrize(
@@ -90,12 +83,12 @@ def test_bad_manifests_are_named(manifest: Any, message: str) -> None:
 
 
 def test_stale_objects_and_selectors() -> None:
-    found = [_cm("keep"), _cm("gone"), _cm("keep", namespace="other")]
-    assert k8s_stale(found, [_cm("keep")]) == [
+    found = [config_map("keep"), config_map("gone"), config_map("keep", namespace="other")]
+    assert k8s_stale(found, [config_map("keep")]) == [
         {"api_version": "v1", "kind": "ConfigMap", "namespace": "ns", "name": "gone"},
         {"api_version": "v1", "kind": "ConfigMap", "namespace": "other", "name": "keep"},
     ]
-    assert k8s_kinds([_cm("a"), _cm("b")]) == [{"api_version": "v1", "kind": "ConfigMap"}]
+    assert k8s_kinds([config_map("a"), config_map("b")]) == [{"api_version": "v1", "kind": "ConfigMap"}]
     assert k8s_label_selectors({"b": "2", "a": "1"}) == ["a=1", "b=2"]
 
 

@@ -19,18 +19,7 @@ from plugins.plugin_utils.k8s_render import (
     plan_render,
     render_pending,
 )
-
-
-def _cm(name: str, namespace: str | None = "ns", **labels: str) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"name": name, "labels": labels}
-    if namespace:
-        metadata["namespace"] = namespace
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": metadata,
-        "data": {"b": "2\nthree\n", "a": "1"},
-    }
+from tests.support.k8s_manifests import config_map
 
 
 def _secret(name: str) -> dict[str, Any]:
@@ -54,13 +43,13 @@ def _render(directory: Path, component: str, *manifests: dict[str, Any], check: 
 
 
 def test_yaml_is_sorted_and_readable() -> None:
-    text = manifest_yaml(_cm("cfg"))
+    text = manifest_yaml(config_map("cfg"))
     assert text.startswith("---\napiVersion: v1\ndata:\n  a: '1'\n  b: |\n    2\n    three\n")
-    assert yaml.safe_load(text) == _cm("cfg")
+    assert yaml.safe_load(text) == config_map("cfg")
 
 
 def test_pending_lists_only_files_that_differ(tmp_path: Path) -> None:
-    files = k8s_render_files([_cm("one"), _cm("two")], "c")
+    files = k8s_render_files([config_map("one"), config_map("two")], "c")
     assert [p["file"] for p in render_pending(files, str(tmp_path))] == [f["file"] for f in files]
     (tmp_path / files[0]["file"]).write_text(manifest_yaml(files[0]["manifest"]))
     (tmp_path / files[1]["file"]).write_text("stale")
@@ -69,13 +58,15 @@ def test_pending_lists_only_files_that_differ(tmp_path: Path) -> None:
 
 
 def test_only_files_of_the_foundations_objects_are_listed(tmp_path: Path) -> None:
-    owned = k8s_owned([_cm("cfg"), _cm("other-cfg")], "cncf", "devstats")
+    owned = k8s_owned([config_map("cfg"), config_map("other-cfg")], "cncf", "devstats")
     (tmp_path / "devstats.configmap.ns.cfg.yaml").write_text(manifest_yaml(owned[0]))
     (tmp_path / "patroni.configmap.ns.other-cfg.yaml").write_text(manifest_yaml(owned[1]))
-    (tmp_path / "graphql.yaml").write_text(manifest_yaml(k8s_owned([_cm("x")], "graphql", "devstats")[0]))
+    (tmp_path / "graphql.yaml").write_text(
+        manifest_yaml(k8s_owned([config_map("x")], "graphql", "devstats")[0])
+    )
     (tmp_path / "notes.yaml").write_text("remember to vault the tokens\n")
     (tmp_path / "broken.yaml").write_text("kind: [\n")
-    (tmp_path / "unlabelled.yaml").write_text(manifest_yaml(_cm("y")))
+    (tmp_path / "unlabelled.yaml").write_text(manifest_yaml(config_map("y")))
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
     (tmp_path / "README.md").write_text("not yaml\n")
     assert foundation_files(str(tmp_path), "cncf") == {
@@ -92,7 +83,7 @@ def test_a_first_render_writes_every_file_and_a_kustomization_and_a_second_chang
     tmp_path: Path,
 ) -> None:
     directory = tmp_path / "cncf"
-    first = _render(directory, "devstats", _cm("a"), _cm("b"))
+    first = _render(directory, "devstats", config_map("a"), config_map("b"))
     assert first.changed and first.create_directory
     names = sorted(path.name for path in directory.iterdir())
     assert names == ["devstats.configmap.ns.a.yaml", "devstats.configmap.ns.b.yaml", "kustomization.yaml"]
@@ -103,14 +94,14 @@ def test_a_first_render_writes_every_file_and_a_kustomization_and_a_second_chang
         "resources": ["devstats.configmap.ns.a.yaml", "devstats.configmap.ns.b.yaml"],
     }
     assert oct((directory / names[0]).stat().st_mode & 0o777) == "0o644"
-    again = _render(directory, "devstats", _cm("a"), _cm("b"))
+    again = _render(directory, "devstats", config_map("a"), config_map("b"))
     assert not again.changed and again.pending == [] and again.stale == []
 
 
 def test_components_share_the_kustomization_and_remove_only_their_own_stale_files(tmp_path: Path) -> None:
-    _render(tmp_path, "patroni", _cm("db"))
-    _render(tmp_path, "devstats", _cm("a"), _cm("gone"))
-    plan = _render(tmp_path, "devstats", _cm("a"))
+    _render(tmp_path, "patroni", config_map("db"))
+    _render(tmp_path, "devstats", config_map("a"), config_map("gone"))
+    plan = _render(tmp_path, "devstats", config_map("a"))
     assert plan.stale == ["devstats.configmap.ns.gone.yaml"]
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "devstats.configmap.ns.a.yaml",
@@ -123,7 +114,7 @@ def test_components_share_the_kustomization_and_remove_only_their_own_stale_file
 
 def test_files_someone_left_are_neither_listed_nor_touched(tmp_path: Path) -> None:
     (tmp_path / "notes.yaml").write_text("remember to vault the tokens\n")
-    plan = _render(tmp_path, "devstats", _cm("a"))
+    plan = _render(tmp_path, "devstats", config_map("a"))
     assert plan.stray == ["notes.yaml"]
     assert (tmp_path / "notes.yaml").read_text() == "remember to vault the tokens\n"
     resources = yaml.safe_load((tmp_path / "kustomization.yaml").read_text())["resources"]
@@ -132,19 +123,19 @@ def test_files_someone_left_are_neither_listed_nor_touched(tmp_path: Path) -> No
 
 def test_a_check_run_plans_the_same_and_writes_nothing(tmp_path: Path) -> None:
     directory = tmp_path / "cncf"
-    checked = _render(directory, "devstats", _cm("a"), check=True)
+    checked = _render(directory, "devstats", config_map("a"), check=True)
     assert not directory.exists()
-    done = _render(directory, "devstats", _cm("a"))
+    done = _render(directory, "devstats", config_map("a"))
     assert [e["file"] for e in checked.pending] == [e["file"] for e in done.pending]
     assert checked.kustomization == done.kustomization and checked.changed
     before = {path.name: path.read_bytes() for path in directory.iterdir()}
-    removal = _render(directory, "devstats", _cm("b"), check=True)
+    removal = _render(directory, "devstats", config_map("b"), check=True)
     assert removal.stale == ["devstats.configmap.ns.a.yaml"] and removal.changed
     assert {path.name: path.read_bytes() for path in directory.iterdir()} == before
 
 
 def test_diffs_show_files_but_never_a_secrets_content(tmp_path: Path) -> None:
-    plan = _render(tmp_path, "devstats", _cm("a"), _secret("db"), check=True)
+    plan = _render(tmp_path, "devstats", config_map("a"), _secret("db"), check=True)
     diffs = plan_diffs(plan)
     text = repr(diffs)
     assert "s3cret-value" not in text
@@ -155,7 +146,7 @@ def test_diffs_show_files_but_never_a_secrets_content(tmp_path: Path) -> None:
 
 
 def test_an_object_file_name_that_is_not_plain_is_refused(tmp_path: Path) -> None:
-    entries = _objects("devstats", _cm("a"))
+    entries = _objects("devstats", config_map("a"))
     entries[0] = {**entries[0], "file": "../escape.yaml"}
     with pytest.raises(ValueError, match="not a plain object file name"):
         plan_render(str(tmp_path), "cncf", "devstats", entries)
