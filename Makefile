@@ -11,7 +11,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONDONTWRITEBYTECODE := 1
 
 # Every tier `make test` runs, in order.
-TIERS := lint unit preflight sync dashboards manifests ha backup migration cloud images local
+TIERS := lint unit preflight sync dashboards manifests ha backup migration cloud images nodes local
 
 .PHONY: help setup site test $(TIERS) bench lock build clean
 
@@ -58,6 +58,9 @@ migration: setup
 
 cloud: setup
 	@scripts/pytest-tier cloud tests/cloud
+
+nodes: setup
+	@scripts/pytest-tier nodes tests/nodes
 
 local: setup
 	@scripts/pytest-tier local tests/local

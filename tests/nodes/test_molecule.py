@@ -1,0 +1,47 @@
+"""The nodes tier: every molecule scenario (one per host-level role) on Debian 12 podman nodes.
+
+Each scenario creates its nodes, prepares them as a machine would be, converges the role, converges
+it again expecting changed=0, verifies the real state (kernel values, files, services, the CRI
+answering) and destroys the nodes, also when a step failed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.molecule_scenarios import (
+    STEPS,
+    molecule_available,
+    node_environment,
+    run_scenario,
+    scenarios,
+)
+
+
+@pytest.fixture(scope="session")
+def node_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    for tool in ("podman", "mmdebstrap"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is needed: run make setup (requirements/apt.txt)")
+    if not molecule_available():
+        pytest.fail("molecule is needed: run make setup (requirements/dev.txt)")
+    return node_environment(tmp_path_factory.mktemp("nodes"))
+
+
+def test_every_host_level_role_has_a_scenario() -> None:
+    assert {"node_prereqs", "containerd"} <= set(scenarios())
+
+
+@pytest.mark.parametrize("scenario", scenarios())
+def test_scenario(scenario: str, node_env: dict[str, str], tmp_path: Path) -> None:
+    run = run_scenario(scenario, node_env, tmp_path)
+    print(f"\nmolecule scenario {scenario}: exit {run.returncode} in {run.seconds:.0f} s")
+    assert run.returncode == 0, run.output[-12000:]
+    outcomes = run.step_outcomes()
+    for step in STEPS:
+        assert "Successful" in outcomes.get(step, []), (
+            f"{step} did not run successfully: {outcomes}\n{run.output[-6000:]}"
+        )
