@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Asks a CRI runtime what `crictl version` and `crictl info` ask, over its socket, and prints JSON.
 
 crictl is not packaged by Debian and its release cannot be downloaded here, so the verify step speaks
