@@ -16,9 +16,11 @@ from tests.support.molecule_scenarios import (
     STEPS,
     molecule_available,
     node_environment,
+    remove_run,
     run_scenario,
     scenarios,
 )
+from tests.support.node_containers import podman
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +47,29 @@ def test_scenario(scenario: str, node_env: dict[str, str], tmp_path: Path) -> No
         assert "Successful" in outcomes.get(step, []), (
             f"{step} did not run successfully: {outcomes}\n{run.output[-6000:]}"
         )
+
+
+def test_leftovers_of_a_run_are_removed(node_env: dict[str, str]) -> None:
+    """What a killed molecule leaves (a node and its network) goes with the run's clean-up."""
+    run_id = "left0"
+    network = f"devstats-nodes-{run_id}"
+    node = f"node1-{run_id}"
+    # A failed earlier run of this test may have left them: start clean.
+    podman(node_env, "rm", "--force", "--time", "0", node, check=False)
+    podman(node_env, "network", "rm", "--force", network, check=False)
+    podman(node_env, "network", "create", network)
+    podman(
+        node_env,
+        "run",
+        "--detach",
+        "--name",
+        node,
+        "--network",
+        network,
+        node_env["DEVSTATS_NODE_IMAGE"],
+        "sleep",
+        "600",
+    )
+    remove_run("containerd", {**node_env, "DEVSTATS_RUN_ID": run_id}, run_id)
+    assert podman(node_env, "container", "exists", node, check=False).returncode == 1
+    assert podman(node_env, "network", "exists", network, check=False).returncode == 1
