@@ -201,3 +201,33 @@ def test_templates_directory_has_no_unrendered_template() -> None:
             name = template.name
             used = name in tasks or (name.startswith("config-v") and "config-v{{" in tasks)
             assert used, f"{role}/templates/{name} is not used by any task"
+
+
+def platform_supported(distribution: str, major: str, version: str) -> bool:
+    """node_prereqs' platform check, its assert conditions evaluated in order as the assert module does."""
+    tasks = yaml.safe_load((ROLES / "node_prereqs" / "tasks" / "main.yml").read_text())
+    check = next(t for t in tasks if t["name"] == "Check that the platform is supported")
+    facts = {
+        "distribution": distribution,
+        "distribution_major_version": major,
+        "distribution_version": version,
+    }
+    for condition in check["ansible.builtin.assert"]["that"]:
+        if not resolve("node_prereqs", f"({condition.strip()})", ansible_facts=facts):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("facts", "supported"),
+    [
+        (("Debian", "12", "12.12"), True),
+        (("Debian", "13", "13.2"), True),
+        (("Ubuntu", "24", "24.04"), True),
+        (("Debian", "11", "11.11"), False),
+        (("Ubuntu", "22", "22.04"), False),
+        (("CentOS", "9", "9"), False),
+    ],
+)
+def test_node_prereqs_platforms_are_decided_by_facts(facts: tuple[str, str, str], supported: bool) -> None:
+    assert platform_supported(*facts) is supported
