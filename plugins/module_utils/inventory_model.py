@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from .inventory_baremetal import BAREMETAL_PLATFORM_CHECKS, check_baremetal
 from .inventory_eks import check_eks
 from .inventory_foundations import FOUNDATIONS_GROUP, check_across_foundations, check_foundation
 from .inventory_values import Report, choice_problem, email_problem, show, string_problem, unknown_key_problem
@@ -25,6 +26,8 @@ TARGETS = ("none", "baremetal", "eks", "kubeconfig")
 PLATFORM_VARS = (
     "platform_target",
     "platform_kubeconfig",
+    "platform_kubeconfig_context",
+    *BAREMETAL_PLATFORM_CHECKS,
     "platform_eks_region",
     "platform_eks_cluster_name",
     "platform_eks_node_groups",
@@ -50,6 +53,7 @@ INGRESS_BAREMETAL_MODES = ("host-ports", "node-port")
 # The platform variables of every target, and how each one is checked on its own.
 _PLATFORM_CHECKS: Mapping[str, Callable[[Any], Optional[str]]] = {
     "platform_kubeconfig": string_problem,
+    "platform_kubeconfig_context": string_problem,
     "platform_render_dir": string_problem,
     "platform_letsencrypt_email": email_problem,
 }
@@ -73,7 +77,9 @@ _REQUIRED_PER_TARGET: Mapping[str, Sequence[str]] = {
         "platform_eks_node_groups",
         "platform_letsencrypt_email",
     ),
-    "kubeconfig": ("platform_kubeconfig", "platform_letsencrypt_email"),
+    # The context too: a kubeconfig file's current context is whatever was used last (kubectl config
+    # use-context), and applying to it would be applying to whichever cluster that happens to be.
+    "kubeconfig": ("platform_kubeconfig", "platform_kubeconfig_context", "platform_letsencrypt_email"),
 }
 
 
@@ -126,8 +132,16 @@ def _check_platform(
             if problem:
                 report.add("platform", variable, problem)
             given[variable[len("platform_") :]] = raw[variable]
-    # The EKS defaults include a kubeconfig path, which platform_kubeconfig overrides.
+    if "platform_kubeconfig_context" in raw and target in ("eks", "baremetal"):
+        report.add(
+            "platform",
+            "platform_kubeconfig_context",
+            f"is only for platform_target 'kubeconfig'; with {show(target)} the cluster stage writes the "
+            "kubeconfig and its one context",
+        )
+    # The EKS and bare-metal defaults include a kubeconfig path, which platform_kubeconfig overrides.
     platform.update(check_eks(report, raw, target, aws_credentials))
+    platform.update(check_baremetal(report, raw, target, groups))
     platform.update(given)
     platform.update(_check_ingress(report, raw))
     return platform

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.support.ansible_playbook import PlaybookRun, run_playbook
-from tests.support.kube_apiserver import ControlPlane, running_control_plane
+from tests.support.kube_apiserver import ADMIN_CONTEXT, ControlPlane, running_control_plane
 from tests.support.patroni_members import Member
 
 FOUNDATION = "hatest"
@@ -177,6 +177,7 @@ def write_inventory(directory: Path, kubeconfig: Path) -> Path:
             {
                 "platform_target": "kubeconfig",
                 "platform_kubeconfig": str(kubeconfig),
+                "platform_kubeconfig_context": ADMIN_CONTEXT,
                 "platform_letsencrypt_email": "ha@example.org",
             }
         )

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.support.ansible_playbook import PlaybookRun, render, run_playbook
-from tests.support.kube_apiserver import ControlPlane, running_control_plane
+from tests.support.kube_apiserver import ADMIN_CONTEXT, ControlPlane, running_control_plane
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "apply.yml"
 NAMESPACE = "devstats-example"
@@ -95,6 +95,8 @@ def test_the_patroni_stage_in_check_mode_on_a_fresh_cluster_creates_nothing(kube
         "platform_target=kubeconfig",
         "-e",
         f"platform_kubeconfig={kube.kubeconfig}",
+        "-e",
+        f"platform_kubeconfig_context={ADMIN_CONTEXT}",
         "-e",
         "platform_letsencrypt_email=ops@example.org",
         "--check",

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.support.ansible_playbook import PlaybookRun, run_playbook
-from tests.support.kube_apiserver import ControlPlane, running_control_plane
+from tests.support.kube_apiserver import ADMIN_CONTEXT, ControlPlane, running_control_plane
 
 NAMESPACE = "devstats-example"
 PROJECTS = ("kubernetes", "prometheus", "calico")
@@ -34,6 +34,7 @@ def grafana(kube: ControlPlane, tmp_path: Path) -> PlaybookRun:
             {
                 "platform_target": "kubeconfig",
                 "platform_kubeconfig": str(kube.kubeconfig),
+                "platform_kubeconfig_context": ADMIN_CONTEXT,
                 "platform_letsencrypt_email": "devstats-admins@example.org",
             }
         )

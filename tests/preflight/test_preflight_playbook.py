@@ -309,6 +309,21 @@ CASES = [
         ("platform, field 'platform_kubeconfig': is required with platform_target 'kubeconfig'",),
     ),
     Case(
+        "kubeconfig target that would apply to the file's current context",
+        "multi_foundation_example",
+        lambda inv: inv.platform(platform_kubeconfig_context=None),
+        ("platform, field 'platform_kubeconfig_context': is required with platform_target 'kubeconfig'",),
+    ),
+    Case(
+        "bare metal with overlapping subnets and a context of its own",
+        "baremetal_example",
+        lambda inv: inv.platform(platform_service_subnet="10.244.0.0/24", platform_kubeconfig_context="admin"),
+        (
+            "platform, field 'platform_kubeconfig_context': is only for platform_target 'kubeconfig'",
+            "platform, field 'platform_service_subnet': '10.244.0.0/24' overlaps the pod subnet '10.244.0.0/16'",
+        ),
+    ),
+    Case(
         "eks without a region",
         "eks_example",
         lambda inv: inv.platform(platform_eks_region=None, platform_eks_cluster_name="devstats.prod"),

@@ -59,6 +59,8 @@ BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-kube-binaries"
 KUBE_VERSION = "1.20.2"
 SERVICE_CLUSTER_IP_RANGE = "10.96.0.0/24"
 START_TIMEOUT = 120.0
+# The admin kubeconfig's one context: the stages under test name it (platform_kubeconfig_context).
+ADMIN_CONTEXT = "admin"
 
 
 def ensure_binaries() -> Path:
@@ -380,7 +382,7 @@ def running_control_plane(
                 server,
                 pki.ca_cert,
                 {"client-certificate": str(pki.admin_cert), "client-key": str(pki.admin_key)},
-                "admin",
+                ADMIN_CONTEXT,
             )
         )
     )
