@@ -34,7 +34,7 @@ def node_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_every_host_level_role_has_a_scenario() -> None:
-    assert {"node_prereqs", "containerd"} <= set(scenarios())
+    assert {"node_prereqs", "containerd", "kubeadm"} <= set(scenarios())
 
 
 @pytest.mark.parametrize("scenario", scenarios())

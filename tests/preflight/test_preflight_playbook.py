@@ -317,10 +317,13 @@ CASES = [
     Case(
         "bare metal with overlapping subnets and a context of its own",
         "baremetal_example",
-        lambda inv: inv.platform(platform_service_subnet="10.244.0.0/24", platform_kubeconfig_context="admin"),
+        lambda inv: inv.platform(
+            platform_service_subnet="10.244.0.0/24", platform_kubeconfig_context="admin"
+        ),
         (
             "platform, field 'platform_kubeconfig_context': is only for platform_target 'kubeconfig'",
-            "platform, field 'platform_service_subnet': '10.244.0.0/24' overlaps the pod subnet '10.244.0.0/16'",
+            "platform, field 'platform_service_subnet': '10.244.0.0/24' overlaps the pod subnet "
+            "'10.244.0.0/16'",
         ),
     ),
     Case(

@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.ansible_playbook import PlaybookRun, run_playbook
 
-PLAYBOOK = Path(__file__).parent / "playbooks" / "install.yml"
+PLAYBOOK = Path(__file__).parent / "playbooks" / "release_downloads.yml"
 STOP_TASK = "Stop before installing anything when a download failed or its sha256 differs"
 
 

@@ -1,0 +1,143 @@
+"""The bare-metal cluster's add-ons: Flannel (cni role) and the local-path provisioner (storage role) as
+the render playbook writes them, and the cluster stage's add-on play applying them to a real
+kube-apiserver 1.20.2 through the kubeconfig the model names (schema validity on 1.31 and 1.35 is
+test_render's, for every inventory)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.ansible_playbook import INVENTORIES, REPO_ROOT, run_playbook
+from tests.support.kube_apiserver import ControlPlane, running_control_plane
+
+PLATFORM = yaml.safe_load(
+    (REPO_ROOT / "inventories/baremetal_example/group_vars/all/platform.yml").read_text()
+)
+ADDON_FILES = {
+    "cni.clusterrole.flannel.yaml",
+    "cni.clusterrolebinding.flannel.yaml",
+    "cni.configmap.kube-flannel.kube-flannel-cfg.yaml",
+    "cni.daemonset.kube-flannel.kube-flannel-ds.yaml",
+    "cni.namespace.kube-flannel.yaml",
+    "cni.serviceaccount.kube-flannel.flannel.yaml",
+    "storage.clusterrole.local-path-provisioner-role.yaml",
+    "storage.clusterrolebinding.local-path-provisioner-bind.yaml",
+    "storage.configmap.local-path-storage.local-path-config.yaml",
+    "storage.deployment.local-path-storage.local-path-provisioner.yaml",
+    "storage.namespace.local-path-storage.yaml",
+    "storage.role.local-path-storage.local-path-provisioner-role.yaml",
+    "storage.rolebinding.local-path-storage.local-path-provisioner-bind.yaml",
+    "storage.serviceaccount.local-path-storage.local-path-provisioner-service-account.yaml",
+    "storage.storageclass.local-path.yaml",
+}
+
+
+def _load(directory: Path, name: str) -> dict:
+    return yaml.safe_load((directory / name).read_text())
+
+
+def test_bare_metal_gets_flannel_and_local_path_listed_by_the_kustomization(
+    rendered: dict[str, Path],
+) -> None:
+    cluster = rendered["baremetal_example"] / "cluster"
+    files = {p.name for p in cluster.glob("*.yaml") if p.name.startswith(("cni.", "storage."))}
+    assert files == ADDON_FILES
+    assert set(_load(cluster, "kustomization.yaml")["resources"]) >= ADDON_FILES
+
+
+def test_flannel_routes_the_inventorys_pod_subnet(rendered: dict[str, Path]) -> None:
+    cluster = rendered["baremetal_example"] / "cluster"
+    data = _load(cluster, "cni.configmap.kube-flannel.kube-flannel-cfg.yaml")["data"]
+    network = json.loads(data["net-conf.json"])
+    assert network == {
+        "Network": PLATFORM["platform_pod_subnet"],
+        "EnableNFTables": False,
+        "Backend": {"Type": "vxlan"},
+    }
+    plugins = [plugin["type"] for plugin in json.loads(data["cni-conf.json"])["plugins"]]
+    assert plugins == ["flannel", "portmap"]
+    daemonset = _load(cluster, "cni.daemonset.kube-flannel.kube-flannel-ds.yaml")["spec"]["template"]["spec"]
+    versions = yaml.safe_load((REPO_ROOT / "roles/versions/defaults/main.yml").read_text())
+    images = {c["image"] for c in daemonset["initContainers"] + daemonset["containers"]}
+    assert images == {versions["versions_flannel_image"], versions["versions_flannel_cni_plugin_image"]}
+    assert daemonset["hostNetwork"] is True
+    assert daemonset["containers"][0]["securityContext"] == {
+        "privileged": False,
+        "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]},
+    }
+
+
+def test_local_path_is_the_only_default_class_and_binds_where_the_pod_runs(rendered: dict[str, Path]) -> None:
+    cluster = rendered["baremetal_example"] / "cluster"
+    storage_class = _load(cluster, "storage.storageclass.local-path.yaml")
+    assert storage_class["provisioner"] == "rancher.io/local-path"
+    assert storage_class["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    config = _load(cluster, "storage.configmap.local-path-storage.local-path-config.yaml")["data"]
+    assert json.loads(config["config.json"])["nodePathMap"][0]["paths"] == ["/opt/local-path-provisioner"]
+    assert yaml.safe_load(config["helperPod.yaml"])["spec"]["containers"][0]["image"].startswith(
+        "docker.io/library/busybox:"
+    )
+    defaults = [
+        p.name
+        for p in cluster.glob("*.yaml")
+        if (yaml.safe_load(p.read_text()) or {}).get("kind") == "StorageClass"
+        and yaml.safe_load(p.read_text())["metadata"]
+        .get("annotations", {})
+        .get("storageclass.kubernetes.io/is-default-class")
+    ]
+    assert defaults == ["storage.storageclass.local-path.yaml"]
+
+
+def test_other_targets_get_no_bare_metal_add_ons(rendered: dict[str, Path]) -> None:
+    for inventory in INVENTORIES:
+        if inventory != "baremetal_example":
+            names = {p.name for p in (rendered[inventory] / "cluster").glob("*.yaml")}
+            assert not names & ADDON_FILES, inventory
+
+
+@pytest.fixture(scope="module")
+def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    with running_control_plane(tmp_path_factory.mktemp("kube-addons")) as plane:
+        yield plane
+
+
+def _cluster_stage(kube: ControlPlane, tmp_path: Path, *args: str):
+    """The cluster stage's add-on play on the bare-metal example, its nodes left out (--limit): the
+    kubeconfig is the test server's admin one under the context kubeadm gives the cluster's admin."""
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    context = f"kubernetes-admin@{PLATFORM['platform_baremetal_cluster_name']}"
+    config["contexts"][0]["name"] = config["current-context"] = context
+    kubeconfig = tmp_path / "admin.conf"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    return run_playbook(
+        "playbooks/cluster_baremetal.yml",
+        "-i",
+        "inventories/baremetal_example",
+        "--limit",
+        "localhost",
+        "-e",
+        f"platform_kubeconfig={kubeconfig}",
+        *args,
+    )
+
+
+def test_the_cluster_stage_applies_the_add_ons_once(kube: ControlPlane, tmp_path: Path) -> None:
+    first = _cluster_stage(kube, tmp_path)
+    assert first.returncode == 0, first.output[-6000:]
+    assert first.changed() >= len(ADDON_FILES)
+    for path in (
+        "/apis/apps/v1/namespaces/kube-flannel/daemonsets/kube-flannel-ds",
+        "/apis/apps/v1/namespaces/local-path-storage/deployments/local-path-provisioner",
+        "/apis/storage.k8s.io/v1/storageclasses/local-path",
+    ):
+        status, _ = kube.request("GET", path)
+        assert status == 200, path
+    second = _cluster_stage(kube, tmp_path)
+    assert second.returncode == 0, second.output[-6000:]
+    assert second.changed() == 0, second.changed_items()
