@@ -23,7 +23,7 @@ def kubeadm_config_api_version(version: str) -> str:
 
 def kubeadm_minor(version: str) -> str:
     """1.34 of 1.34.3: the pkgs.k8s.io repository of the version."""
-    major, minor, _ = _call(kubeadm_config.parse_version, version)
+    major, minor = _call(kubeadm_config.parse_version, version)[:2]
     return f"{major}.{minor}"
 
 

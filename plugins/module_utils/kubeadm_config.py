@@ -42,7 +42,7 @@ def parse_version(version: Any) -> tuple[int, int, int]:
 
 def config_api_version(kubernetes_version: Any) -> str:
     """kubeadm.k8s.io/v1beta4 from 1.31, v1beta3 for 1.22-1.30, v1beta2 for 1.15-1.21."""
-    major, minor, _ = parse_version(kubernetes_version)
+    major, minor = parse_version(kubernetes_version)[:2]
     if major == 1:
         for oldest, api in _API_VERSIONS:
             if minor >= oldest:
