@@ -11,7 +11,15 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional
 
-from .inventory_values import Report, Unresolved, dns_label_problem, dns_name_problem, one_of, show
+from .inventory_values import (
+    Report,
+    Unresolved,
+    check_platform_values,
+    dns_label_problem,
+    dns_name_problem,
+    one_of,
+    show,
+)
 
 # Calico is not provided yet: its manifests need its CRDs, which the collection does not carry.
 CNI_PLUGINS = ("flannel",)
@@ -94,12 +102,7 @@ def check_baremetal(
     baremetal target, including the kubeconfig the cluster stage writes and its context. Every bare-metal
     variable is checked whatever the target, so a typo never waits for the day it is used."""
     platform: dict = dict(BAREMETAL_DEFAULTS) if target == "baremetal" else {}
-    for variable, check in BAREMETAL_PLATFORM_CHECKS.items():
-        if variable in raw:
-            problem = check(raw[variable])
-            if problem:
-                report.add("platform", variable, problem)
-            platform[variable[len("platform_") :]] = raw[variable]
+    platform.update(check_platform_values(report, raw, BAREMETAL_PLATFORM_CHECKS))
     _check_subnets(report, platform)
     if target != "baremetal":
         return platform

@@ -16,6 +16,7 @@ from .inventory_values import (
     Unresolved,
     as_list,
     bool_problem,
+    check_platform_values,
     dns_name_problem,
     list_problem,
     not_a,
@@ -511,12 +512,7 @@ def check_eks(
     """The EKS settings of the platform (keys without the platform_ prefix), the defaults filled in for
     the eks target; every EKS variable is checked whatever the target, so a typo never waits."""
     platform: dict = eks_defaults(raw) if target == "eks" else {}
-    for variable, check in EKS_PLATFORM_CHECKS.items():
-        if variable in raw:
-            problem = check(raw[variable])
-            if problem:
-                report.add("platform", variable, problem)
-            platform[variable[len("platform_") :]] = raw[variable]
+    platform.update(check_platform_values(report, raw, EKS_PLATFORM_CHECKS))
     if "platform_eks_availability_zones" in raw:
         platform["eks_availability_zones"] = raw["platform_eks_availability_zones"]
     check_eks_network(report, raw)

@@ -20,7 +20,15 @@ from typing import Any, Callable, Optional
 from .inventory_baremetal import BAREMETAL_PLATFORM_CHECKS, check_baremetal
 from .inventory_eks import check_eks
 from .inventory_foundations import FOUNDATIONS_GROUP, check_across_foundations, check_foundation
-from .inventory_values import Report, choice_problem, email_problem, show, string_problem, unknown_key_problem
+from .inventory_values import (
+    Report,
+    check_platform_values,
+    choice_problem,
+    email_problem,
+    show,
+    string_problem,
+    unknown_key_problem,
+)
 
 TARGETS = ("none", "baremetal", "eks", "kubeconfig")
 PLATFORM_VARS = (
@@ -125,13 +133,7 @@ def _check_platform(
         platform["target"] = target
         # Whether the stages write files or change a cluster: decided here once for every role.
         platform["mode"] = "render" if target == "none" else "apply"
-    given: dict = {}
-    for variable, check in _PLATFORM_CHECKS.items():
-        if variable in raw:
-            problem = check(raw[variable])
-            if problem:
-                report.add("platform", variable, problem)
-            given[variable[len("platform_") :]] = raw[variable]
+    given = check_platform_values(report, raw, _PLATFORM_CHECKS)
     if "platform_kubeconfig_context" in raw and target in ("eks", "baremetal"):
         report.add(
             "platform",

@@ -383,3 +383,18 @@ def choice_problem(value: Any, choices: Sequence[str]) -> Optional[str]:
     if isinstance(value, str) and value in choices:
         return None
     return f"{show(value)} is not one of {', '.join(choices)}"
+
+
+def check_platform_values(
+    report: Report, raw: Mapping[str, Any], checks: Mapping[str, Callable[[Any], Optional[str]]]
+) -> dict:
+    """Each platform variable of `checks` that is set, checked on its own and reported under 'platform';
+    returns the values set, keyed without the platform_ prefix (a bad value is kept, the report fails)."""
+    given = {}
+    for variable, check in checks.items():
+        if variable in raw:
+            problem = check(raw[variable])
+            if problem:
+                report.add("platform", variable, problem)
+            given[variable[len("platform_") :]] = raw[variable]
+    return given
