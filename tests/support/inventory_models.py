@@ -14,6 +14,15 @@ from plugins.module_utils.inventory_model import validate_inventory
 # Far enough ahead that every start date of the tests is in the past.
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
+# One small valid foundation, for tests of the platform's variables.
+ONE_FOUNDATION: dict[str, Any] = {
+    "cdf": {
+        "ansible_connection": "local",
+        "devstats_domain": "devstats.cd.foundation",
+        "devstats_projects": [{"name": "tekton", "orgs": ["tektoncd"], "start_date": "2018-08-01"}],
+    }
+}
+
 # What the devstats role passes to the project_cronjobs module besides the model.
 WORKLOAD_OPTIONS: dict[str, Any] = {
     "image": "ghcr.io/devstats/devstats-sync:0.1.0",

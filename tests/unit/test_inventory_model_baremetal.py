@@ -8,15 +8,10 @@ from typing import Any
 import pytest
 
 from plugins.module_utils import inventory_model as model
+from tests.support.inventory_models import ONE_FOUNDATION
 
 NOW = datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC)
-FOUNDATIONS = {
-    "cdf": {
-        "ansible_connection": "local",
-        "devstats_domain": "devstats.cd.foundation",
-        "devstats_projects": [{"name": "tekton", "orgs": ["tektoncd"], "start_date": "2018-08-01"}],
-    }
-}
+FOUNDATIONS = ONE_FOUNDATION
 GROUPS = {"kube_control_plane": ["cp1"], "kube_nodes": ["cp1", "w1"]}
 
 

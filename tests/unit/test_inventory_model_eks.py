@@ -9,15 +9,10 @@ import pytest
 
 from plugins.module_utils import aws_credentials
 from plugins.module_utils import inventory_model as model
+from tests.support.inventory_models import ONE_FOUNDATION
 
 NOW = datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC)
-FOUNDATIONS = {
-    "cdf": {
-        "ansible_connection": "local",
-        "devstats_domain": "devstats.cd.foundation",
-        "devstats_projects": [{"name": "tekton", "orgs": ["tektoncd"], "start_date": "2018-08-01"}],
-    }
-}
+FOUNDATIONS = ONE_FOUNDATION
 GENERAL = {"name": "general", "instance_type": "m6i.2xlarge", "min_size": 1, "max_size": 3, "desired_size": 2}
 
 
