@@ -21,8 +21,8 @@ from .inventory_values import (
     show,
 )
 
-# Calico is not provided yet: its manifests need its CRDs, which the collection does not carry.
-CNI_PLUGINS = ("flannel",)
+# The network add-ons the cni role provides (Flannel is the default).
+CNI_PLUGINS = ("flannel", "calico")
 BAREMETAL_DEFAULTS = {
     "baremetal_cluster_name": "devstats",
     "pod_subnet": "10.244.0.0/16",

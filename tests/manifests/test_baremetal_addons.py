@@ -1,7 +1,8 @@
 """The bare-metal cluster's add-ons: Flannel (cni role) and the local-path provisioner (storage role) as
 the render playbook writes them, and the cluster stage's add-on play applying them to a real
 kube-apiserver 1.20.2 through the kubeconfig the model names (schema validity on 1.31 and 1.35 is
-test_render's, for every inventory)."""
+test_render's, for every inventory). The Calico variant of the example (platform_cni: calico, as an
+inventory override) is rendered and validated on 1.31 and 1.35 here; nothing of Calico is applied."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
-from tests.support.ansible_playbook import INVENTORIES, REPO_ROOT, run_playbook
+from tests.support.ansible_playbook import INVENTORIES, REPO_ROOT, VERSIONS, render, run_playbook
 from tests.support.kube_apiserver import ControlPlane, running_control_plane
 
 PLATFORM = yaml.safe_load(
@@ -92,6 +94,89 @@ def test_local_path_is_the_only_default_class_and_binds_where_the_pod_runs(rende
         .get("storageclass.kubernetes.io/is-default-class")
     ]
     assert defaults == ["storage.storageclass.local-path.yaml"]
+
+
+CALICO_VARIANTS = {
+    "calico": {"platform_cni": "calico"},
+    "calico-vxlan": {
+        "platform_cni": "calico",
+        "cni_calico_encapsulation": "vxlan",
+        "cni_calico_bandwidth": True,
+    },
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CALICO_VARIANTS))
+def calico(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The bare-metal example rendered with Calico: the inventory's platform_cni (and the cni role's
+    variables) overridden, as an inventory would set them."""
+    directory = tmp_path_factory.mktemp(f"render-baremetal-{request.param}")
+    overrides = directory / "overrides.yml"
+    overrides.write_text(yaml.safe_dump(CALICO_VARIANTS[request.param]))
+    run = render("baremetal_example", directory / "out", "-e", f"@{overrides}")
+    assert run.returncode == 0, run.output[-6000:]
+    return request.param, directory / "out" / "cluster"
+
+
+def test_calico_replaces_flannel_with_its_crds_rbac_and_workloads(calico: tuple[str, Path]) -> None:
+    _, cluster = calico
+    files = {p.name for p in cluster.glob("cni.*.yaml")}
+    assert not {name for name in files if "flannel" in name}
+    crds = {name for name in files if name.startswith("cni.customresourcedefinition.")}
+    assert len(crds) == 24
+    assert "cni.customresourcedefinition.ippools.crd.projectcalico.org.yaml" in crds
+    assert files - crds == {
+        "cni.serviceaccount.kube-system.calico-node.yaml",
+        "cni.serviceaccount.kube-system.calico-cni-plugin.yaml",
+        "cni.serviceaccount.kube-system.calico-kube-controllers.yaml",
+        "cni.clusterrole.calico-node.yaml",
+        "cni.clusterrole.calico-cni-plugin.yaml",
+        "cni.clusterrole.calico-kube-controllers.yaml",
+        "cni.clusterrole.calico-tier-getter.yaml",
+        "cni.clusterrolebinding.calico-node.yaml",
+        "cni.clusterrolebinding.calico-cni-plugin.yaml",
+        "cni.clusterrolebinding.calico-kube-controllers.yaml",
+        "cni.clusterrolebinding.calico-tier-getter.yaml",
+        "cni.configmap.kube-system.calico-config.yaml",
+        "cni.daemonset.kube-system.calico-node.yaml",
+        "cni.deployment.kube-system.calico-kube-controllers.yaml",
+        "cni.poddisruptionbudget.kube-system.calico-kube-controllers.yaml",
+    }
+    assert set(_load(cluster, "kustomization.yaml")["resources"]) >= files
+
+
+def test_calico_allocates_from_the_inventorys_pod_subnet(calico: tuple[str, Path]) -> None:
+    variant, cluster = calico
+    data = _load(cluster, "cni.configmap.kube-system.calico-config.yaml")["data"]
+    chain = json.loads(data["cni_network_config"])["plugins"]
+    assert chain[0]["ipam"]["ipv4_pools"] == [PLATFORM["platform_pod_subnet"]]
+    assert [plugin["type"] for plugin in chain] == ["calico", "portmap"] + ["bandwidth"] * (
+        variant == "calico-vxlan"
+    )
+    assert data["calico_backend"] == ("vxlan" if variant == "calico-vxlan" else "bird")
+    pod = _load(cluster, "cni.daemonset.kube-system.calico-node.yaml")["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    assert env["CALICO_IPV4POOL_CIDR"] == PLATFORM["platform_pod_subnet"]
+    images = {c["image"] for c in pod["initContainers"] + pod["containers"]}
+    assert images == {VERSIONS["versions_calico_cni_image"], VERSIONS["versions_calico_node_image"]}
+
+
+@pytest.mark.parametrize(
+    "version",
+    (VERSIONS["versions_kubernetes_oldest_supported"], VERSIONS["versions_kubernetes_newest_supported"]),
+)
+def test_every_calico_file_is_valid(calico: tuple[str, Path], version: str) -> None:
+    _, cluster = calico
+    problems = []
+    for path in sorted(cluster.glob("cni.*.yaml")):
+        manifest = _load(cluster, path.name)
+        try:
+            used = kubernetes_validate.validate(manifest, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            problems.append(f"{path.name}: {error.message} at {'/'.join(map(str, error.path))}")
+            continue
+        assert used == version
+    assert problems == []
 
 
 def test_other_targets_get_no_bare_metal_add_ons(rendered: dict[str, Path]) -> None:

@@ -44,13 +44,13 @@ def test_the_inventory_overrides_them() -> None:
     result = validate(
         platform(
             platform_baremetal_cluster_name="lab",
-            platform_cni="flannel",
+            platform_cni="calico",
             platform_pod_subnet="192.168.0.0/16",
             platform_kubeconfig="/srv/lab.yaml",
         )
     )
     assert result.errors == []
-    assert (result.platform["cni"], result.platform["pod_subnet"]) == ("flannel", "192.168.0.0/16")
+    assert (result.platform["cni"], result.platform["pod_subnet"]) == ("calico", "192.168.0.0/16")
     assert (result.platform["kubeconfig"], result.platform["kubeconfig_context"]) == (
         "/srv/lab.yaml",
         "kubernetes-admin@lab",
@@ -70,7 +70,10 @@ def test_the_inventory_overrides_them() -> None:
             "platform, field 'platform_service_subnet': '10.244.128.0/20' overlaps the pod subnet "
             "'10.244.0.0/16'; expected separate networks",
         ),
-        ({"platform_cni": "calico"}, "platform, field 'platform_cni': 'calico' is not one of flannel"),
+        (
+            {"platform_cni": "cilium"},
+            "platform, field 'platform_cni': 'cilium' is not one of flannel, calico",
+        ),
         (
             {"platform_baremetal_cluster_name": "Dev_Stats"},
             "platform, field 'platform_baremetal_cluster_name'",
