@@ -24,7 +24,7 @@ from plugins.module_utils.custom_resources import (
     custom_resource_definitions,
 )
 from tests.support.ansible_playbook import REPO_ROOT, VERSIONS
-from tests.unit.test_node_role_templates import resolve
+from tests.support.role_templates import resolve
 
 ROLE = REPO_ROOT / "roles" / "cni"
 INTERNAL = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
