@@ -63,6 +63,17 @@ class PlaybookRun:
                     results.update(task["hosts"])
         return results
 
+    def failures(self) -> list[str]:
+        """Each failed task (or loop item) with its message, to say what failed in an assertion."""
+        out = []
+        for play in self.plays:
+            for task in play["tasks"]:
+                for host, result in task["hosts"].items():
+                    for item in result.get("results") or [result]:
+                        if item.get("failed") or item.get("unreachable"):
+                            out.append(f"{host}: {task['task']['name']}: {item.get('msg', '')}")
+        return out
+
     def changed_items(self) -> list[str]:
         """The loop items (labels) or tasks that reported a change, to say what did in a failure."""
         out = []

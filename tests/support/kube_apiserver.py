@@ -418,6 +418,8 @@ def running_control_plane(
             f"--tls-private-key-file={pki.serving_key}",
             f"--client-ca-file={pki.ca_cert}",
             "--authorization-mode=RBAC",
+            # As kubeadm starts it: network add-ons such as Calico run privileged containers.
+            "--allow-privileged=true",
             "--anonymous-auth=false",
             f"--service-account-key-file={pki.sa_pub}",
             f"--service-account-signing-key-file={pki.sa_key}",
