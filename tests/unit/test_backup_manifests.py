@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from plugins.module_utils import backup_manifests, pgbackrest
-from tests.unit.test_pgbackrest import SETTINGS as PGBACKREST_SETTINGS
+from tests.support.backup_settings import PGBACKREST_SETTINGS
 
 SETTINGS: dict[str, Any] = {
     **PGBACKREST_SETTINGS,
