@@ -51,6 +51,8 @@ def _fingerprint(event: dict[str, Any]) -> Fingerprint:
 def _stored_fingerprints(cur: cursor, ids: list[int]) -> dict[int, Fingerprint]:
     # GitHub ids grow with time, so a new hour's ids usually lie above everything stored: one index
     # probe of their range then saves looking each of them up.
+    if not ids:
+        return {}
     cur.execute("select 1 from gha_events where id between %s and %s limit 1", (min(ids), max(ids)))
     if cur.fetchone() is None:
         return {}
@@ -70,17 +72,20 @@ def assign_ids(
     Exact duplicates within the hour are dropped. Fingerprints and content digests are computed only
     for ids seen twice, which is rare.
     """
+    originals = [normalize.event_id_of(event) for event in events]
+    in_db = _stored_fingerprints(cur, originals)
+    if not in_db and len(set(originals)) == len(originals):
+        # The usual hour: every id new and once only, which the loop below would find one by one.
+        return list(zip(originals, events, strict=True)), 0, 0
     taken_here: dict[int, dict[str, Any]] = {}
-    pending: list[tuple[int, int, dict[str, Any]]] = []
-    for event in events:
-        original = normalize.event_id_of(event)
-        pending.append((original, original, event))
+    pending = [(original, original, event) for original, event in zip(originals, events, strict=True)]
     result: list[tuple[int, dict[str, Any]]] = []
     moved = 0
     stored_already = 0
     attempt = 0
     while pending:
-        in_db = _stored_fingerprints(cur, [candidate for _, candidate, _ in pending])
+        if attempt:
+            in_db = _stored_fingerprints(cur, [candidate for _, candidate, _ in pending])
         retry: list[tuple[int, int, dict[str, Any]]] = []
         for original, candidate, event in pending:
             other = taken_here.get(candidate)
