@@ -18,8 +18,9 @@ from tests.support.ansible_playbook import VERSIONS
 from tests.support.container_images import PATRONI, SYNC, Podman, build_base_image, build_image
 from tests.support.node_containers import podman_env, unique_name, write_containers_conf
 
-# What the sync Dockerfile's python.org base brings, from Debian (the Patroni image installs its own).
-BASE_PACKAGES = ("python3", "python3-venv")
+# What the sync Dockerfile's python.org base brings, from Debian (the Patroni image installs its own):
+# Python, its venv module and its headers (the build stage compiles the sync tool's C extension).
+BASE_PACKAGES = ("python3", "python3-venv", "python3-dev")
 
 
 @pytest.fixture(scope="session")

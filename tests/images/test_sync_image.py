@@ -89,6 +89,20 @@ def test_help_on_a_read_only_root(podman_run: Podman, sync_image: str, database:
     assert "ingest" in done.stdout and "provision" in done.stdout
 
 
+def test_the_compiled_copy_formatter_is_in_the_image(podman_run: Podman, sync_image: str) -> None:
+    # Built in the Dockerfile's build stage; without it the hourly writes fall back to the slower
+    # Python formatter, which nothing else would show.
+    done = run_container(
+        podman_run,
+        "compiled",
+        "--entrypoint=python3",
+        sync_image,
+        "-c",
+        "from devstats_sync import copy_format; print(copy_format.COMPILED)",
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
+
+
 def _rendered_ingest_args() -> list[str]:
     """The arguments of the foundation's ingest CronJob, as the devstats role renders it."""
     model = foundation_model([{"name": "imagetest", "db": PROJECT_DB, "orgs": ["imagetest"]}])

@@ -25,7 +25,7 @@ from pathlib import Path
 from tests.support.node_containers import CACHE, REPO_ROOT, podman
 
 # Local leftovers that are not inputs (.dockerignore keeps them out of the build context, too).
-_NOT_INPUTS = ("__pycache__", ".pyc", ".egg-info")
+_NOT_INPUTS = ("__pycache__", ".pyc", ".egg-info", ".so")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import psycopg2
 from psycopg2.extensions import connection, cursor
 
 from devstats_sync import hour_records, normalize
-from devstats_sync.copy_format import copy_text
+from devstats_sync.copy_format import CopyData, copy_data
 from devstats_sync.event_ids import assign_ids
 from devstats_sync.schema import TABLE_BY_NAME, TABLES
 
@@ -74,7 +74,10 @@ REFUSALS = (psycopg2.DataError, psycopg2.IntegrityError, psycopg2.errors.Program
 # these ends, where the other one waits).
 _SLICE = 5000
 _FIRST_SLICE = 1000
-_SWITCH_INTERVAL = 0.0005
+# Each COPY costs a round trip and hands the GIL to the loader thread and back several times: rows of
+# a table that few events fill wait for later slices until they are this many.
+_MIN_COPY_ROWS = 3000
+_SWITCH_INTERVAL = 0.0001
 _NORMALIZE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
@@ -277,10 +280,10 @@ class HourWriter:
             hour_records.accept_empty(cur, hour, reason)
             cur.execute("insert into gha_parsed(dt) values (%s) on conflict do nothing", (hour,))
 
-    def _copy(self, cur: cursor, target: str, table: str, data: bytes) -> int:
+    def _copy(self, cur: cursor, target: str, table: str, data: CopyData) -> int:
         # One read of the whole buffer: small reads would make the loader thread fight for the GIL.
-        sql = f"copy {target} ({', '.join(TABLE_BY_NAME[table].row_columns)}) from stdin"
-        cur.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
+        sql = f"copy {target} ({', '.join(TABLE_BY_NAME[table].row_columns)}) from stdin{data.options}"
+        cur.copy_expert(sql, io.BytesIO(data.data), size=max(len(data.data), 8192))
         return cur.rowcount
 
     def _stream(
@@ -293,6 +296,7 @@ class HourWriter:
         """Writes an hour none of whose events is stored; returns how many went in."""
         staged = {table: self._stage(cur, table) for table in _SHARED_TABLES}
         shared = normalize.Rows()
+        waiting: dict[str, list[tuple[Any, ...]]] = {}
         loads: list[tuple[str, Future[int]]] = []
         # One loader thread runs the statements in order while this thread normalizes and formats
         # the next slice: psycopg2 releases the GIL while it waits for PostgreSQL.
@@ -307,13 +311,21 @@ class HourWriter:
                     tables = shared.finish()
                     for table in _SHARED_TABLES:
                         if tables[table]:
-                            data = _encode(table, tables[table])
+                            data = copy_data(table, tables[table])
                             loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
                 # The shared tables' lists stay empty until finish(): these are the event-keyed rows.
+                # A table's rows wait for later slices until they make a COPY worth its round trip.
                 for table, table_rows in part.tables.items():
-                    if table_rows:
-                        data = _encode(table, _unique_rows(table, table_rows))
+                    if not table_rows:
+                        continue
+                    rows = waiting.setdefault(table, [])
+                    rows += table_rows
+                    if len(rows) >= _MIN_COPY_ROWS:
+                        data = copy_data(table, _unique_rows(table, waiting.pop(table)))
                         loads.append((table, loader.submit(self._copy, cur, table, table, data)))
+            for table, rows in waiting.items():
+                data = copy_data(table, _unique_rows(table, rows))
+                loads.append((table, loader.submit(self._copy, cur, table, table, data)))
             for table, load in loads:
                 result.rows[table] = result.rows.get(table, 0) + load.result()
         result.unknown_types = shared.unknown_types
@@ -332,20 +344,20 @@ class HourWriter:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy") as loader:
             # Events first: which of them are new decides which event-keyed rows go in. The rest is
             # formatted meanwhile expecting all of them to be new, and cut down if not.
-            inserted = loader.submit(self._insert_events, cur, stage_events, _encode("gha_events", events))
+            inserted = loader.submit(self._insert_events, cur, stage_events, copy_data("gha_events", events))
             loads: list[tuple[str, Future[int]]] = []
             for table, table_rows in tables.items():
                 if table == "gha_events" or not table_rows:
                     continue
                 if table in _SHARED_TABLES:
                     # Rows other events (and other hours) share: the database may hold them already.
-                    data = _encode(table, table_rows)
+                    data = copy_data(table, table_rows)
                     loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
                     continue
                 # Rows keyed by their event: only a new event's rows can be missing, and a new event's
                 # rows cannot be there yet, so they go straight in (duplicates within the hour dropped).
                 unique = _unique_rows(table, table_rows)
-                data = _encode(table, unique)
+                data = copy_data(table, unique)
                 load = loader.submit(
                     self._copy_fresh, cur, table, unique, data, events=len(event_ids), inserted=inserted
                 )
@@ -356,7 +368,7 @@ class HourWriter:
         result.rows["gha_events"] = len(new_ids)
         return len(new_ids)
 
-    def _insert_events(self, cur: cursor, staging: str, data: bytes) -> set[int]:
+    def _insert_events(self, cur: cursor, staging: str, data: CopyData) -> set[int]:
         self._copy(cur, staging, "gha_events", data)
         columns = ", ".join(TABLE_BY_NAME["gha_events"].row_columns)
         cur.execute(
@@ -370,7 +382,7 @@ class HourWriter:
         cur: cursor,
         table: str,
         rows: list[tuple[Any, ...]],
-        data: bytes,
+        data: CopyData,
         *,
         events: int,
         inserted: Future[set[int]],
@@ -383,10 +395,10 @@ class HourWriter:
             rows = [row for row in rows if row[event_at] in new_ids]
             if not rows:
                 return 0
-            data = _encode(table, rows)
+            data = copy_data(table, rows)
         return self._copy(cur, table, table, data)
 
-    def _merge(self, cur: cursor, table: str, staging: str, data: bytes) -> int:
+    def _merge(self, cur: cursor, table: str, staging: str, data: CopyData) -> int:
         self._copy(cur, staging, table, data)
         columns = ", ".join(TABLE_BY_NAME[table].row_columns)
         cur.execute(f"insert into {table} ({columns}) select {columns} from {staging} on conflict do nothing")
@@ -430,10 +442,6 @@ def _quarantined(
         )
         for event, reason in refused
     ]
-
-
-def _encode(table: str, rows: list[tuple[Any, ...]]) -> bytes:
-    return copy_text(table, rows).encode("utf-8", "replace")
 
 
 def _unique_rows(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
