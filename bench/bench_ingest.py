@@ -12,7 +12,11 @@ Prints figures and ratios against the targets of the sync tool (not a test; noth
   present), and for contrast under the throwaway server's own settings (fsync off).
 
 Each scan variant runs in its own child process so its CPU time and peak RSS are its own.
-Usage: python bench/bench_ingest.py [--events N] [--write-events N] [--write-only] [--repeat N] [--keep DIR]
+The writes use the sync tool's C extension where it is built; --no-extension measures them as
+installed without it (the Python formatter, text format).
+
+Usage: python bench/bench_ingest.py [--events N] [--write-events N] [--write-only] [--repeat N]
+       [--no-extension] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 
 import orjson
 import psycopg2
-from devstats_sync import schema
+from devstats_sync import copy_format, schema
 from devstats_sync.embedded_postgres import EmbeddedPostgres
 from devstats_sync.filters import Router
 from devstats_sync.projects_config import Project
@@ -176,7 +180,8 @@ def _print_writes(events: int, repeat: int = 1) -> None:
     # On a shared machine wall times swing with the neighbours' load: --repeat N interleaves N runs
     # of each and prints medians; server CPU per event moves least with load.
     runs_note = f", median of {repeat} interleaved runs" if repeat > 1 else ""
-    print(f"write of {events} matched events{runs_note}:")
+    formats = "C extension, binary format" if copy_format.COMPILED else "Python formatter, text format"
+    print(f"write of {events} matched events{runs_note} ({formats}):")
     print(
         f"{'':42}{'events/s':>10}{'rows/s':>10}{'wall s':>8}{'client CPU':>11}{'server CPU':>11}"
         f"{'server us/event':>16}"
@@ -205,12 +210,18 @@ def main() -> int:
     )
     parser.add_argument("--write-only", action="store_true", help="measure the writes only")
     parser.add_argument("--repeat", type=int, default=1, help="interleaved runs of each write (medians)")
+    parser.add_argument(
+        "--no-extension", action="store_true", help="write as installed without the C extension"
+    )
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this directory")
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(_measure(args.measure[0], Path(args.measure[1]))))
         return 0
+    if args.no_extension:
+        copy_format._copy_lines = None
+        copy_format.COMPILED = False
     if args.write_only:
         _print_writes(args.write_events, args.repeat)
         return 0

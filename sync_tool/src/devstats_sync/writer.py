@@ -314,13 +314,14 @@ class HourWriter:
                             data = copy_data(table, tables[table])
                             loads.append((table, loader.submit(self._merge, cur, table, staged[table], data)))
                 # The shared tables' lists stay empty until finish(): these are the event-keyed rows.
-                # A table's rows wait for later slices until they make a COPY worth its round trip.
+                # A table's rows wait for later slices until they make a COPY worth its round trip,
+                # or as many as the slice has events (the first slices' events go out at once).
                 for table, table_rows in part.tables.items():
                     if not table_rows:
                         continue
                     rows = waiting.setdefault(table, [])
                     rows += table_rows
-                    if len(rows) >= _MIN_COPY_ROWS:
+                    if len(rows) >= min(_MIN_COPY_ROWS, end - start):
                         data = copy_data(table, _unique_rows(table, waiting.pop(table)))
                         loads.append((table, loader.submit(self._copy, cur, table, table, data)))
             for table, rows in waiting.items():
