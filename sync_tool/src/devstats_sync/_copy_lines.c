@@ -167,6 +167,29 @@ append_text(Buffer *buffer, PyObject *value, Py_ssize_t limit, PyObject *cell)
     return append_python_text(buffer, text);
 }
 
+/* The varchar widths of the columns, one per column, as a C array (PyMem_Free it); NULL on error. */
+static Py_ssize_t *
+read_limits(PyObject *limits_tuple, Py_ssize_t columns, const char *function)
+{
+    if (PyTuple_GET_SIZE(limits_tuple) != columns || columns > 0x7fff) {
+        PyErr_Format(PyExc_ValueError, "%s: one limit per column, at most 32767 columns", function);
+        return NULL;
+    }
+    Py_ssize_t *limits = PyMem_New(Py_ssize_t, columns ? columns : 1);
+    if (limits == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t index = 0; index < columns; index++) {
+        limits[index] = PyLong_AsSsize_t(PyTuple_GET_ITEM(limits_tuple, index));
+        if (limits[index] == -1 && PyErr_Occurred()) {
+            PyMem_Free(limits);
+            return NULL;
+        }
+    }
+    return limits;
+}
+
 static PyObject *
 copy_lines(PyObject *module, PyObject *args)
 {
@@ -177,20 +200,9 @@ copy_lines(PyObject *module, PyObject *args)
                           &cell, &number)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(limits_tuple) != columns) {
-        PyErr_SetString(PyExc_ValueError, "copy_lines: one limit per column");
-        return NULL;
-    }
-    Py_ssize_t *limits = PyMem_New(Py_ssize_t, columns ? columns : 1);
+    Py_ssize_t *limits = read_limits(limits_tuple, columns, "copy_lines");
     if (limits == NULL) {
-        return PyErr_NoMemory();
-    }
-    for (Py_ssize_t index = 0; index < columns; index++) {
-        limits[index] = PyLong_AsSsize_t(PyTuple_GET_ITEM(limits_tuple, index));
-        if (limits[index] == -1 && PyErr_Occurred()) {
-            PyMem_Free(limits);
-            return NULL;
-        }
+        return NULL;
     }
     PyObject *sequence = PySequence_Fast(rows, "copy_lines: rows must be a sequence");
     if (sequence == NULL) {
@@ -462,20 +474,9 @@ copy_binary(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "Oy#O!:copy_binary", &rows, &kinds, &columns, &PyTuple_Type, &limits_tuple)) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(limits_tuple) != columns || columns > 0x7fff) {
-        PyErr_SetString(PyExc_ValueError, "copy_binary: one limit per column, at most 32767 columns");
-        return NULL;
-    }
-    Py_ssize_t *limits = PyMem_New(Py_ssize_t, columns ? columns : 1);
+    Py_ssize_t *limits = read_limits(limits_tuple, columns, "copy_binary");
     if (limits == NULL) {
-        return PyErr_NoMemory();
-    }
-    for (Py_ssize_t index = 0; index < columns; index++) {
-        limits[index] = PyLong_AsSsize_t(PyTuple_GET_ITEM(limits_tuple, index));
-        if (limits[index] == -1 && PyErr_Occurred()) {
-            PyMem_Free(limits);
-            return NULL;
-        }
+        return NULL;
     }
     PyObject *sequence = PySequence_Fast(rows, "copy_binary: rows must be a sequence");
     if (sequence == NULL) {

@@ -6,84 +6,19 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 import psycopg2
 import pytest
 from devstats_sync import copy_format, normalize
-from devstats_sync.copy_format import BOOLEAN, NUMBER
 from devstats_sync.sample_data import GeneratorConfig, hour_lines
 from devstats_sync.schema import TABLE_BY_NAME, TABLES
 from devstats_sync.writer import REFUSALS, HourWriter
 from psycopg2.extensions import cursor
 
+from sync_tool.tests.copy_values import rows_for
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "gharchive"
-
-NUMBERS: list[Any] = [
-    None,
-    0,
-    -1,
-    2**31 - 1,
-    -(2**31),
-    2**31,
-    2**15,
-    -(2**15) - 1,
-    2**63 - 1,
-    -(2**63),
-    2**63,
-    11213937.0,
-    2.5,
-    -0.0,
-    float("nan"),
-    float("inf"),
-    1e308,
-    "12",
-    True,
-]
-BOOLEANS: list[Any] = [None, True, False, 0, 1, "", "x"]
-TEXTS: list[Any] = [
-    None,
-    "",
-    "plain",
-    "tab\there, new\nline\r\n, back\\slash",
-    "nul\x00byte",
-    "\\N",
-    "héllo wörld ✓ 🚀",
-    "lone \ud800 surrogate",
-    "long " * 80,
-    "é" * 400,
-    {"a": [1, 2]},
-    7,
-    datetime(2025, 6, 2, 14, 3, 4),
-    "2025-06-02T14:03:04",
-    "2025-06-02T14:03:04.5",
-    "2025-06-02T14:03:04.123456",
-    "2025-06-02T14:03:04.1234567",
-    "2024-02-29T23:59:59",
-    "2023-02-29T00:00:00",
-    "2025-06-02T24:00:00",
-    "2025-06-02T14:03:60",
-    "2025-06-02T14:03:04Z",
-    "2025-06-02T14:03:04+02:00",
-    "2025-06-02 14:03:04",
-    "0001-01-01T00:00:00",
-    "1999-12-31T23:59:59.999999",
-    "9999-12-31T23:59:59",
-    "0000-01-01T00:00:00",
-    "2025-13-01T00:00:00",
-    "yesterday",
-]
-
-
-def _rows_for(table: str) -> list[tuple[Any, ...]]:
-    kinds, _ = copy_format.column_kinds(table)
-    pools = [NUMBERS if kind == NUMBER else BOOLEANS if kind == BOOLEAN else TEXTS for kind in kinds]
-    count = max(len(pool) for pool in pools)
-    return [
-        tuple(pool[(index + column) % len(pool)] for column, pool in enumerate(pools))
-        for index in range(count)
-    ]
 
 
 def _stored(cur: cursor, table: str, data: bytes, options: str) -> list[str] | str:
@@ -106,7 +41,7 @@ def _stored(cur: cursor, table: str, data: bytes, options: str) -> list[str] | s
 def test_binary_rows_are_stored_as_their_text(db_dsn: str, table: str) -> None:
     conn = psycopg2.connect(db_dsn)
     with conn, conn.cursor() as cur:
-        for row in _rows_for(table):
+        for row in rows_for(table):
             text = _stored(cur, table, copy_format.copy_text_bytes(table, [row]), "")
             sent = copy_format.copy_data(table, [row])
             if sent.binary:

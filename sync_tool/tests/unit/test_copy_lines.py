@@ -2,75 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from devstats_sync import copy_format, normalize
-from devstats_sync.copy_format import BOOLEAN, NUMBER
 from devstats_sync.schema import TABLES
+
+from sync_tool.tests.copy_values import rows_for
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "gharchive"
 
 
-class Login(str):
-    """A str subclass: the Python formatter writes it as JSON, so the compiled one must too."""
-
-
-# Values of every shape a cell can hold, for each kind of column.
-NUMBERS: list[Any] = [
-    None,
-    0,
-    -1,
-    7,
-    2**63 - 1,
-    -(2**63),
-    2**64,
-    -(2**70),
-    11213937.0,
-    2.5,
-    "12",
-    True,
-    False,
-]
-BOOLEANS: list[Any] = [None, True, False, 0, 1, "", "x"]
-TEXTS: list[Any] = [
-    None,
-    "",
-    "plain",
-    "tab\there",
-    "back\\slash",
-    "new\nline\r\n",
-    "nul\x00byte",
-    "\\N",
-    "héllo wörld ✓ 🚀",
-    "lone \ud800 surrogate",
-    "long " * 80,
-    "é" * 400,
-    "\t" * 300,
-    Login("login"),
-    {"a": [1, 2]},
-    7,
-    2.5,
-    datetime(2025, 6, 2, 14, 3, 4),
-]
-
-
 def _python_bytes(table: str, rows: list[tuple[Any, ...]]) -> bytes:
     return copy_format.copy_text(table, rows).encode("utf-8", "replace")
-
-
-def _rows_for(table: str) -> list[tuple[Any, ...]]:
-    """Rows that put every value of its kind into every column at least once."""
-    kinds, _ = copy_format.column_kinds(table)
-    pools = [NUMBERS if kind == NUMBER else BOOLEANS if kind == BOOLEAN else TEXTS for kind in kinds]
-    count = max(len(pool) for pool in pools)
-    return [
-        tuple(pool[(index + column) % len(pool)] for column, pool in enumerate(pools))
-        for index in range(count)
-    ]
 
 
 def test_the_compiled_formatter_is_built_here() -> None:
@@ -80,7 +26,7 @@ def test_the_compiled_formatter_is_built_here() -> None:
 
 @pytest.mark.parametrize("table", [table.name for table in TABLES])
 def test_every_value_shape_gives_the_python_formatters_bytes(table: str) -> None:
-    rows = _rows_for(table)
+    rows = rows_for(table)
     assert copy_format.copy_text_bytes(table, rows) == _python_bytes(table, rows)
 
 
