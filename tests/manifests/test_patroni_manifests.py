@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
 import pytest
 import yaml
 
 from tests.support.ansible_playbook import REPO_ROOT, VERSIONS, run_playbook
+from tests.support.k8s_manifests import schema_problems
 
 SUPPORTED = (
     VERSIONS["versions_kubernetes_oldest_supported"],
@@ -64,17 +64,11 @@ def _documented_rbac() -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("version", SUPPORTED)
 @pytest.mark.parametrize("inventory", INVENTORIES)
 def test_every_patroni_object_is_schema_valid(inventory: str, version: str, rendered: dict[str, Any]) -> None:
-    problems = []
+    labelled = []
     for foundation, objects in rendered[inventory].items():
         assert objects, f"{foundation}: nothing rendered"
-        for manifest in objects:
-            where = f"{foundation}: {manifest['kind']} {manifest['metadata']['name']}"
-            try:
-                used = kubernetes_validate.validate(manifest, version, strict=True)
-            except kubernetes_validate.ValidationError as error:
-                problems.append(f"{where}: {error.message} at {'/'.join(map(str, error.path))}")
-                continue
-            assert used == version, f"{where}: validated against {used}, not {version}"
+        labelled += [(f"{foundation}: {m['kind']} {m['metadata']['name']}", m) for m in objects]
+    problems = schema_problems(labelled, version)
     assert not problems, "\n".join(problems)
 
 

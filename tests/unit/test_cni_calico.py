@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import kubernetes_validate
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
@@ -24,6 +23,7 @@ from plugins.module_utils.custom_resources import (
     custom_resource_definitions,
 )
 from tests.support.ansible_playbook import REPO_ROOT, VERSIONS
+from tests.support.k8s_manifests import schema_problems
 from tests.support.role_templates import resolve
 
 ROLE = REPO_ROOT / "roles" / "cni"
@@ -173,15 +173,8 @@ def test_a_row_it_cannot_use_is_named() -> None:
 @pytest.mark.parametrize("encapsulation", sorted(ENCAPSULATIONS))
 def test_every_object_is_valid_kubernetes(version: str, encapsulation: str) -> None:
     manifests = calico(cni_calico_encapsulation=encapsulation, cni_calico_bandwidth=True)
-    problems = []
-    for manifest in manifests:
-        try:
-            used = kubernetes_validate.validate(manifest, version, strict=True)
-        except kubernetes_validate.ValidationError as error:
-            problems.append(f"{manifest['kind']} {manifest['metadata']['name']}: {error.message}")
-            continue
-        assert used == version
-    assert problems == []
+    labelled = [(f"{m['kind']} {m['metadata']['name']}", m) for m in manifests]
+    assert schema_problems(labelled, version) == []
 
 
 def test_the_objects_and_their_order() -> None:
