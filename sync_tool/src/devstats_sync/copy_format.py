@@ -1,4 +1,4 @@
-"""Rows -> COPY text format, per table, from the column types of the schema.
+"""Rows -> COPY data (text or binary format), per table, from the column types of the schema.
 
 Formatting is most of the client's work on a write. The format is defined here, in Python: each
 table's formatter is compiled once into one list comprehension (see :func:`_formatter`). Strings
@@ -45,6 +45,7 @@ _BINARY_KINDS = {
     "varchar": "s",
     "text": "s",
 }
+_NUMBER_KINDS = frozenset("qihd")
 
 
 def _cell(value: Any, limit: int) -> str:
@@ -74,37 +75,35 @@ def _number(value: Any) -> str:
 
 
 @functools.cache
-def column_kinds(table: str) -> tuple[str, tuple[int, ...]]:
-    """How each column of the table is written: NUMBER, BOOLEAN or TEXT, and its varchar width
-    (0: none)."""
+def _column_types(table: str) -> tuple[tuple[str, int], ...]:
+    """Each column's binary kind (a letter of _BINARY_KINDS, "" for a type without one here) and
+    varchar width (0: none), from the schema's column types."""
     types = dict(TABLE_BY_NAME[table].columns)
-    kinds = []
-    limits = []
+    columns = []
     for column in TABLE_BY_NAME[table].row_columns:
         sql_type = types[column]
+        kind = _BINARY_KINDS.get(re.split(r"[\s(]", sql_type, maxsplit=1)[0], "")
         match = _VARCHAR.match(sql_type)
-        limits.append(int(match.group(1)) if match else 0)
-        if sql_type.startswith(("bigint", "int", "smallint", "double")):
-            kinds.append(NUMBER)
-        elif sql_type.startswith("boolean"):
-            kinds.append(BOOLEAN)
-        else:
-            kinds.append(TEXT)
-    return "".join(kinds), tuple(limits)
+        columns.append(("" if "with time zone" in sql_type else kind, int(match.group(1)) if match else 0))
+    return tuple(columns)
+
+
+@functools.cache
+def column_kinds(table: str) -> tuple[str, tuple[int, ...]]:
+    """How each column of the table is written as text: NUMBER, BOOLEAN or TEXT, and its varchar
+    width (0: none)."""
+    columns = _column_types(table)
+    kinds = "".join(
+        NUMBER if kind in _NUMBER_KINDS else BOOLEAN if kind == "b" else TEXT for kind, _ in columns
+    )
+    return kinds, tuple(limit for _, limit in columns)
 
 
 @functools.cache
 def _binary_kinds(table: str) -> bytes | None:
     """Each column's kind in the binary format, or None when a column's type has none here."""
-    types = dict(TABLE_BY_NAME[table].columns)
-    kinds = []
-    for column in TABLE_BY_NAME[table].row_columns:
-        sql_type = types[column]
-        kind = _BINARY_KINDS.get(re.split(r"[\s(]", sql_type, maxsplit=1)[0])
-        if kind is None or "with time zone" in sql_type:
-            return None
-        kinds.append(kind)
-    return "".join(kinds).encode()
+    kinds = [kind for kind, _ in _column_types(table)]
+    return None if "" in kinds else "".join(kinds).encode()
 
 
 @functools.cache
