@@ -9,7 +9,11 @@ Prints figures and ratios against the targets of the sync tool (not a test; noth
   CPU seconds of the client and of its server backend: under the durability settings of a
   deployment (those of the patroni role: fsync, full-page writes, synchronous commit, WAL for
   replicas), for a first load (no secondary indexes yet) and for a later hour (all of them
-  present), and for contrast under the throwaway server's own settings (fsync off).
+  present), and for contrast under the throwaway server's own settings (fsync off). The later hour
+  is measured twice: on a server started for it (every buffer and WAL segment it uses is new to
+  the server, costs it pays once in its life) and on a running one as a deployment's hourly sync
+  finds it (buffer pool in use, a checkpoint behind it, so first changes of pages since then
+  write full-page images to the WAL).
 
 Each scan variant runs in its own child process so its CPU time and peak RSS are its own.
 The writes use the sync tool's C extension where it is built; --no-extension measures them as
@@ -135,9 +139,29 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _write_throughput(events: int, settings: Mapping[str, str], *, indexed: bool) -> dict[str, float]:
+def _run_in(server: psycopg2.extensions.connection) -> None:
+    """Puts a server started for the benchmark in the state a deployment's hourly sync finds: its
+    shared buffers touched (filled once from a throwaway table, dropped again) and a checkpoint
+    behind it. The checkpoint also recycles the WAL segments written so far for reuse."""
+    server.autocommit = True
+    with server.cursor() as cur:
+        cur.execute("create extension if not exists pg_prewarm")
+        cur.execute(
+            "create unlogged table _ballast as select repeat('x', 2000) as filler "
+            "from generate_series(1, 4 * pg_size_bytes(current_setting('shared_buffers')) / 8192 + 4096)"
+        )
+        cur.execute("select pg_prewarm('_ballast')")
+        cur.execute("drop table _ballast")
+        cur.execute("checkpoint")
+    server.autocommit = False
+
+
+def _write_throughput(
+    events: int, settings: Mapping[str, str], *, indexed: bool, running: bool = False
+) -> dict[str, float]:
     """One hour of ``events`` matched events written; ``indexed``: into a database that already
-    holds an hour and all secondary indexes, as every hour after a project's first load does."""
+    holds an hour and all secondary indexes, as every hour after a project's first load does;
+    ``running``: on a server in a deployment's steady state (:func:`_run_in`)."""
 
     hours = [HOUR - timedelta(hours=1), HOUR] if indexed else [HOUR]
     parsed = []
@@ -151,6 +175,8 @@ def _write_throughput(events: int, settings: Mapping[str, str], *, indexed: bool
         if indexed:
             writer.write_hour(hours[0], parsed[0])
             schema.create_indexes(conn)
+        if running:
+            _run_in(conn)
         with conn, conn.cursor() as cur:
             cur.execute("select pg_backend_pid()")
             backend = cur.fetchone()[0]
@@ -173,9 +199,10 @@ def _write_throughput(events: int, settings: Mapping[str, str], *, indexed: bool
 
 def _print_writes(events: int, repeat: int = 1) -> None:
     runs = [
-        ("deployment settings, first load", DEPLOYMENT_SETTINGS, False),
-        ("deployment settings, indexes present", DEPLOYMENT_SETTINGS, True),
-        ("fsync off (throwaway server), first load", {}, False),
+        ("deployment settings, first load", DEPLOYMENT_SETTINGS, False, False),
+        ("deployment settings, indexes present", DEPLOYMENT_SETTINGS, True, False),
+        ("  the same on a running server", DEPLOYMENT_SETTINGS, True, True),
+        ("fsync off (throwaway server), first load", {}, False, False),
     ]
     # On a shared machine wall times swing with the neighbours' load: --repeat N interleaves N runs
     # of each and prints medians; server CPU per event moves least with load.
@@ -186,11 +213,11 @@ def _print_writes(events: int, repeat: int = 1) -> None:
         f"{'':42}{'events/s':>10}{'rows/s':>10}{'wall s':>8}{'client CPU':>11}{'server CPU':>11}"
         f"{'server us/event':>16}"
     )
-    writes: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in runs}
+    writes: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in runs}
     for _ in range(repeat):
-        for label, settings, indexed in runs:
-            writes[label].append(_write_throughput(events, settings, indexed=indexed))
-    for label, _, _ in runs:
+        for label, settings, indexed, running in runs:
+            writes[label].append(_write_throughput(events, settings, indexed=indexed, running=running))
+    for label, *_ in runs:
         write = {key: statistics.median(run[key] for run in writes[label]) for key in writes[label][0]}
         print(
             f"{label:42}{write['events'] / write['wall']:10,.0f}{write['rows'] / write['wall']:10,.0f}"
