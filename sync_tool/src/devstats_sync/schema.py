@@ -814,6 +814,8 @@ def _set(table: str, column: str) -> Index:
 # - logins that queries compare only through lower(...) (bots), which a plain index cannot serve;
 # - a second key for the same repository (events are found by repository name, not also by id);
 # - an index whose columns lead another one (issue_id leads the issue/PR link's unique key);
+# - texts by event and payloads by time: DevStats' SQL reads texts by time and joins their event
+#   ids to other tables' keys, and reads payloads by event, issue, pull request or tag;
 # - tables no query reads by anything but their key (branches, pages, teams, assets, forkees:
 #   DevStats' metric SQL reads forks by update time, and its dashboards read only series tables).
 # Columns that are null or empty on most rows (the ids and e-mail only the git backfill fills, the
@@ -835,7 +837,6 @@ INDEXES: tuple[Index, ...] = (
     Index("gha_orgs", ("login",)),
     _set("gha_payloads", "issue_id"),
     _set("gha_payloads", "pull_request_id"),
-    Index("gha_payloads", ("dup_created_at",)),
     # The release annotations look up a repository's tag creations over its whole history.
     Index("gha_payloads", ("dup_repo_name",), "ref_type = 'tag'", "tags"),
     Index("gha_issues", ("event_id",)),
@@ -885,44 +886,51 @@ INDEXES: tuple[Index, ...] = (
     Index("gha_events_commits_files", ("repo_group",)),
     Index("gha_releases", ("event_id",)),
     Index("gha_releases", ("created_at",)),
-    Index("gha_texts", ("event_id",)),
     Index("gha_texts", ("created_at",)),
     Index("gha_logs", ("dt",)),
     Index("gha_repo_groups", ("name",)),
 )
 
-# Indexes of schema versions before 3 that the set above no longer has (left out, or now partial
-# under another name): the schema migration drops them, by these names only, so indexes someone
-# else made (a migrated DevStats database's own) stay.
+# Indexes earlier schema versions made that the set above no longer has (left out, or now partial
+# under another name), by the version whose migration drops them, by these names only, so indexes
+# someone else made (a migrated DevStats database's own) stay. Version 4's two had no reader: DevStats'
+# metric SQL reads texts by creation time (their event ids only join to other tables' keys) and
+# payloads by event, issue, pull request or tag, never by time; ours neither.
+INDEXES_DROPPED_BY_VERSION: dict[int, tuple[str, ...]] = {
+    3: tuple(
+        f"{table}_{column}_idx"
+        for table, column in (
+            ("gha_events", "type"),
+            ("gha_events", "repo_id"),
+            ("gha_events", "org_id"),
+            ("gha_events", "dup_actor_login"),
+            ("gha_payloads", "issue_id"),
+            ("gha_payloads", "pull_request_id"),
+            ("gha_payloads", "dup_type"),
+            ("gha_payloads", "dup_repo_name"),
+            ("gha_issues", "closed_at"),
+            ("gha_issues", "is_pull_request"),
+            ("gha_issues_pull_requests", "issue_id"),
+            ("gha_pull_requests", "merged_at"),
+            ("gha_pull_requests", "closed_at"),
+            ("gha_commits", "author_email"),
+            ("gha_commits", "author_id"),
+            ("gha_commits", "committer_id"),
+            ("gha_commits", "dup_actor_login"),
+            ("gha_texts", "actor_login"),
+            ("gha_texts", "repo_name"),
+            ("gha_texts", "type"),
+            ("gha_forkees", "event_id"),
+            ("gha_assets", "event_id"),
+            ("gha_pages", "dup_created_at"),
+            ("gha_branches", "repo_id"),
+            ("gha_teams", "event_id"),
+        )
+    ),
+    4: ("gha_texts_event_id_idx", "gha_payloads_dup_created_at_idx"),
+}
 DROPPED_INDEXES: tuple[str, ...] = tuple(
-    f"{table}_{column}_idx"
-    for table, column in (
-        ("gha_events", "type"),
-        ("gha_events", "repo_id"),
-        ("gha_events", "org_id"),
-        ("gha_events", "dup_actor_login"),
-        ("gha_payloads", "issue_id"),
-        ("gha_payloads", "pull_request_id"),
-        ("gha_payloads", "dup_type"),
-        ("gha_payloads", "dup_repo_name"),
-        ("gha_issues", "closed_at"),
-        ("gha_issues", "is_pull_request"),
-        ("gha_issues_pull_requests", "issue_id"),
-        ("gha_pull_requests", "merged_at"),
-        ("gha_pull_requests", "closed_at"),
-        ("gha_commits", "author_email"),
-        ("gha_commits", "author_id"),
-        ("gha_commits", "committer_id"),
-        ("gha_commits", "dup_actor_login"),
-        ("gha_texts", "actor_login"),
-        ("gha_texts", "repo_name"),
-        ("gha_texts", "type"),
-        ("gha_forkees", "event_id"),
-        ("gha_assets", "event_id"),
-        ("gha_pages", "dup_created_at"),
-        ("gha_branches", "repo_id"),
-        ("gha_teams", "event_id"),
-    )
+    name for names in INDEXES_DROPPED_BY_VERSION.values() for name in names
 )
 
 
@@ -979,7 +987,12 @@ def _records_and_link_key_v2(cur: cursor) -> None:
 
 def _leaner_indexes_v3(cur: cursor) -> None:
     # Their replacements (the partial ones) come with the next create_indexes, as after any load.
-    for name in DROPPED_INDEXES:
+    for name in INDEXES_DROPPED_BY_VERSION[3]:
+        cur.execute(f"drop index if exists {name}")
+
+
+def _unread_indexes_v4(cur: cursor) -> None:
+    for name in INDEXES_DROPPED_BY_VERSION[4]:
         cur.execute(f"drop index if exists {name}")
 
 
@@ -989,6 +1002,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[cursor], None]], ...] = (
     (1, "DevStats gha_* tables with their primary keys", _create_tables_v1),
     (2, "failed hours and quarantined events; one link per issue and pull request", _records_and_link_key_v2),
     (3, "secondary indexes only where queries use them; partial where values are rare", _leaner_indexes_v3),
+    (4, "no index of texts by event or of payloads by time (nothing reads them)", _unread_indexes_v4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -105,6 +105,22 @@ def test_version_3_drops_the_indexes_it_left_out_and_only_those(db_dsn: str) -> 
     conn.close()
 
 
+def test_version_4_drops_the_unread_indexes_of_a_version_3_database(db_dsn: str) -> None:
+    conn = psycopg2.connect(db_dsn)
+    with conn, conn.cursor() as cur:
+        cur.execute("create index gha_texts_event_id_idx on gha_texts (event_id)")
+        cur.execute("create index gha_payloads_dup_created_at_idx on gha_payloads (dup_created_at)")
+        cur.execute("update gha_vars set value_i = 3 where name = %s", (schema.SCHEMA_VERSION_VAR,))
+    schema.create_indexes(conn)
+    with conn, conn.cursor() as cur:
+        before = _index_names(cur)
+    assert schema.ensure_schema(conn) == 3
+    with conn, conn.cursor() as cur:
+        assert before - _index_names(cur) == {"gha_texts_event_id_idx", "gha_payloads_dup_created_at_idx"}
+    assert schema.create_indexes(conn) == 0
+    conn.close()
+
+
 def test_no_index_is_both_kept_and_dropped() -> None:
     names = [index.name for index in schema.INDEXES]
     assert len(names) == len(set(names))
