@@ -139,12 +139,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _run_in(server: psycopg2.extensions.connection) -> None:
-    """Puts a server started for the benchmark in the state a deployment's hourly sync finds: its
-    shared buffers touched (filled once from a throwaway table, dropped again) and a checkpoint
-    behind it. The checkpoint also recycles the WAL segments written so far for reuse."""
-    server.autocommit = True
-    with server.cursor() as cur:
+def _run_in(conn: psycopg2.extensions.connection) -> None:
+    """Puts the server of ``conn``, started for the benchmark, in the state a deployment's hourly
+    sync finds: its shared buffers touched (filled once from a throwaway table, dropped again) and a
+    checkpoint behind it. The checkpoint also recycles the WAL segments written so far for reuse."""
+    conn.autocommit = True
+    with conn.cursor() as cur:
         cur.execute("create extension if not exists pg_prewarm")
         cur.execute(
             "create unlogged table _ballast as select repeat('x', 2000) as filler "
@@ -153,7 +153,7 @@ def _run_in(server: psycopg2.extensions.connection) -> None:
         cur.execute("select pg_prewarm('_ballast')")
         cur.execute("drop table _ballast")
         cur.execute("checkpoint")
-    server.autocommit = False
+    conn.autocommit = False
 
 
 def _write_throughput(
