@@ -883,6 +883,9 @@ INDEXES: tuple[Index, ...] = (
     Index("gha_commits_roles", ("actor_login",)),
     Index("gha_commits_roles", ("dup_created_at",)),
     Index("gha_events_commits_files", ("dup_created_at",)),
+    # DevStats' metric SQL left-joins a period's commits (and events) to their files by event id
+    # alone, which the key (sha first) cannot serve; the git backfill writes these rows, not the hour.
+    Index("gha_events_commits_files", ("event_id",)),
     Index("gha_events_commits_files", ("repo_group",)),
     Index("gha_releases", ("event_id",)),
     Index("gha_releases", ("created_at",)),
