@@ -224,37 +224,39 @@ PARTIAL_QUERIES = {
 }
 
 
-def test_devstats_file_joins_use_the_event_index(db_dsn: str) -> None:
-    # The shape of DevStats' commit and event metrics: a period's commits, each with its files.
-    conn = psycopg2.connect(db_dsn)
+def _plans(dsn: str, queries: list[str]) -> list[str]:
+    """The plans of ``queries`` on the empty tables, the planner told to take any usable index."""
+    conn = psycopg2.connect(dsn)
     schema.create_indexes(conn)
+    plans = []
     with conn, conn.cursor() as cur:
         cur.execute("set local enable_seqscan = off")
         cur.execute("set local enable_hashjoin = off")
         cur.execute("set local enable_mergejoin = off")
-        cur.execute(
-            "explain select coalesce(ecf.repo_group, r.repo_group), c.sha from gha_repos r, gha_commits c "
+        for query in queries:
+            cur.execute(f"explain {query}")
+            plans.append("\n".join(row[0] for row in cur.fetchall()))
+    conn.close()
+    return plans
+
+
+def test_devstats_file_joins_use_the_event_index(db_dsn: str) -> None:
+    # The shape of DevStats' commit and event metrics: a period's commits, each with its files.
+    [plan] = _plans(
+        db_dsn,
+        [
+            "select coalesce(ecf.repo_group, r.repo_group), c.sha from gha_repos r, gha_commits c "
             "left join gha_events_commits_files ecf on ecf.event_id = c.event_id "
             "where c.dup_repo_id = r.id and c.dup_repo_name = r.name "
             "and c.dup_created_at >= '2024-01-01' and c.dup_created_at < '2024-02-01'"
-        )
-        plan = "\n".join(row[0] for row in cur.fetchall())
+        ],
+    )
     assert "gha_events_commits_files_event_id_idx" in plan, plan
-    conn.close()
 
 
 def test_queries_use_the_partial_indexes(db_dsn: str) -> None:
     partial = {index.name for index in schema.INDEXES if index.where}
     assert set(PARTIAL_QUERIES) == partial
-    conn = psycopg2.connect(db_dsn)
-    schema.create_indexes(conn)
-    with conn, conn.cursor() as cur:
-        # Empty tables: tell the planner to take any usable index rather than a scan.
-        cur.execute("set local enable_seqscan = off")
-        cur.execute("set local enable_hashjoin = off")
-        cur.execute("set local enable_mergejoin = off")
-        for name, query in PARTIAL_QUERIES.items():
-            cur.execute(f"explain {query}")
-            plan = "\n".join(row[0] for row in cur.fetchall())
-            assert name in plan, (name, plan)
-    conn.close()
+    plans = _plans(db_dsn, list(PARTIAL_QUERIES.values()))
+    for name, plan in zip(PARTIAL_QUERIES, plans, strict=True):
+        assert name in plan, (name, plan)
