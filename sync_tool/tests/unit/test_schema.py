@@ -156,7 +156,7 @@ def test_version_5_replaces_the_btrees_of_event_times_by_block_range_indexes(db_
 
 
 def test_an_hour_of_texts_is_found_by_reading_its_block_ranges_only(db_dsn: str) -> None:
-    # A first load of two days of hours in order, 3,000 texts each (a dozen ranges of 128 blocks),
+    # A first load of two days of hours in order, 3,000 texts each (17 ranges of 128 blocks),
     # then the indexes. Later hours' ranges are summarized by autovacuum as each one fills.
     conn = psycopg2.connect(db_dsn)
     with conn, conn.cursor() as cur:
@@ -183,7 +183,7 @@ def test_an_hour_of_texts_is_found_by_reading_its_block_ranges_only(db_dsn: str)
     assert scan["Plans"][0]["Index Name"] == "gha_texts_created_at_brin_idx", plan
     assert scan["Actual Rows"] == 3000
     assert pages >= 10 * 128
-    # The hour's own blocks, rounded out to the ranges holding them: at most two of the dozen.
+    # The hour's own blocks, rounded out to the ranges holding them: at most two of the 17.
     assert scan["Exact Heap Blocks"] + scan.get("Lossy Heap Blocks", 0) <= 2 * 128, scan
 
 
