@@ -780,8 +780,8 @@ TABLE_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 @dataclass(frozen=True)
 class Index:
     """A secondary index; ``where`` makes it partial, and ``tag`` then tells its name from the full
-    index on the same columns that databases made by earlier versions hold (as it does for another
-    ``method`` than a btree)."""
+    index on the same columns that databases made by earlier versions hold (as another ``method``
+    than a btree does by itself)."""
 
     table: str
     columns: tuple[str, ...]
@@ -791,7 +791,9 @@ class Index:
 
     @property
     def name(self) -> str:
-        return f"{self.table}_{'_'.join(self.columns)}{'_' + self.tag if self.tag else ''}_idx"
+        kind = "" if self.method == "btree" else self.method
+        suffix = "".join(f"_{part}" for part in (self.tag, kind) if part)
+        return f"{self.table}_{'_'.join(self.columns)}{suffix}_idx"
 
     def create_sql(self) -> str:
         using = "" if self.method == "btree" else f" using {self.method}"
@@ -823,7 +825,7 @@ def _event_time(table: str, column: str) -> Index:
     set took 27% longer (a btree finds an hour's hundred events, a range is 128 blocks); with these
     tables over block ranges it takes about 3% longer, the commits' daily buckets a quarter second
     of it (bench_metrics.py: one project-year)."""
-    return Index(table, (column,), tag="brin", method="brin")
+    return Index(table, (column,), method="brin")
 
 
 # Secondary indexes: for the columns that the sync tool's queries and DevStats' metric SQL (ours
@@ -1027,21 +1029,15 @@ def _records_and_link_key_v2(cur: cursor) -> None:
     )
 
 
-def _leaner_indexes_v3(cur: cursor) -> None:
-    # Their replacements (the partial ones) come with the next create_indexes, as after any load.
-    for name in INDEXES_DROPPED_BY_VERSION[3]:
-        cur.execute(f"drop index if exists {name}")
+def _dropping_indexes_of(version: int) -> Callable[[cursor], None]:
+    """The step that drops the indexes ``version`` no longer has; their replacements (partial, or
+    block range indexes) come with the next create_indexes, as after any load."""
 
+    def step(cur: cursor) -> None:
+        for name in INDEXES_DROPPED_BY_VERSION[version]:
+            cur.execute(f"drop index if exists {name}")
 
-def _unread_indexes_v4(cur: cursor) -> None:
-    for name in INDEXES_DROPPED_BY_VERSION[4]:
-        cur.execute(f"drop index if exists {name}")
-
-
-def _event_time_ranges_v5(cur: cursor) -> None:
-    # The block range indexes come with the next create_indexes, as after any load.
-    for name in INDEXES_DROPPED_BY_VERSION[5]:
-        cur.execute(f"drop index if exists {name}")
+    return step
 
 
 # Each entry moves a database from the previous version to this one; a release that changes the
@@ -1049,12 +1045,16 @@ def _event_time_ranges_v5(cur: cursor) -> None:
 MIGRATIONS: tuple[tuple[int, str, Callable[[cursor], None]], ...] = (
     (1, "DevStats gha_* tables with their primary keys", _create_tables_v1),
     (2, "failed hours and quarantined events; one link per issue and pull request", _records_and_link_key_v2),
-    (3, "secondary indexes only where queries use them; partial where values are rare", _leaner_indexes_v3),
-    (4, "no index of texts by event or of payloads by time (nothing reads them)", _unread_indexes_v4),
+    (
+        3,
+        "secondary indexes only where queries use them; partial where values are rare",
+        _dropping_indexes_of(3),
+    ),
+    (4, "no index of texts by event or of payloads by time (nothing reads them)", _dropping_indexes_of(4)),
     (
         5,
         "event times indexed by block ranges, not btrees; no index of commits by event",
-        _event_time_ranges_v5,
+        _dropping_indexes_of(5),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
